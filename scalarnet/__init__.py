@@ -1,0 +1,15 @@
+"""scalarnet: see exactly what a neural network computes, one neuron and one multiply at a time."""
+
+from .activations import ACTIVATIONS, Activation, get_activation
+from .errors import FileFormatError, InputError, NetworkError, NumberError, ScalarnetError
+from .files import examples, load, loads, save
+from .layer import Layer
+from .network import Network
+from .neuron import Neuron
+from .trace import LayerRecord, NeuronRecord, Trace
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "FileFormatError", "InputError", "Layer", "LayerRecord",
+    "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "ScalarnetError",
+    "Trace", "examples", "get_activation", "load", "loads", "save",
+]

@@ -1,0 +1,223 @@
+"""The `scalarnet` command: the only place in the package that prints.
+
+Every command takes NET, a network file or a bundled example's name. A bad input
+of any kind prints one line, `scalarnet: error: ...`, on stderr and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from fractions import Fraction
+
+from . import files
+from .errors import InputError, ScalarnetError
+from .network import Network
+from .numbers import fmt
+from .trace import values_text
+
+
+class CLIError(ScalarnetError, ValueError):
+    """A command-line argument that cannot be used."""
+
+
+# -- arguments shared by the commands ---------------------------------------------------------
+
+
+def parse_number(text: str, place: str = "--input") -> int | float | Fraction:
+    """A number typed on the command line: `40` is an int, `0.5` and `nan` floats, `1/3` exact."""
+    for kind in (int, Fraction, float):
+        if kind is Fraction and "/" not in text:
+            continue
+        try:
+            return kind(text)
+        except (ValueError, ZeroDivisionError):
+            pass
+    raise CLIError(f"{place}: {text!r} is not a number")
+
+
+def parse_input(tokens: list[str], net: Network) -> list:
+    """`--input 40 0` in input order, or `--input age=40 retired=0` by name."""
+    named = ["=" in t for t in tokens]
+    if any(named) and not all(named):
+        raise CLIError("--input: give every value by position (40 0) or every one by name "
+                       "(age=40 retired=0), not a mix")
+    if not all(named):
+        return net.input_values([parse_number(t) for t in tokens])
+    by_name = {}
+    for t in tokens:
+        name, _, value = t.partition("=")
+        if name in by_name:
+            raise CLIError(f"--input: {name!r} is given twice")
+        by_name[name] = parse_number(value, f"--input {name}")
+    return net.input_values(by_name)
+
+
+def read_rows(path: str, net: Network) -> list[list]:
+    """The rows of a CSV file whose header names the network's inputs (in any order)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise CLIError(f"{path}: empty file (expected a header naming the inputs: "
+                               f"{', '.join(net.inputs)})")
+            header = [h.strip() for h in header]
+            rows = []
+            for line, cells in enumerate(reader, start=2):
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) != len(header):
+                    raise CLIError(f"{path}, line {line}: {len(cells)} values "
+                                   f"but the header has {len(header)} columns")
+                values = {h: parse_number(c.strip(), f"{path}, line {line}, column {h!r}")
+                          for h, c in zip(header, cells)}
+                try:
+                    rows.append(net.input_values(values))
+                except InputError as e:
+                    raise CLIError(f"{path}, line {line}: {e}") from None
+    except OSError as e:
+        raise CLIError(f"--inputs: cannot read {path!r} ({e.strerror})") from None
+    if not rows:
+        raise CLIError(f"{path}: no rows after the header")
+    return rows
+
+
+def load_net(args: argparse.Namespace) -> Network:
+    return files.load(args.net, activation=getattr(args, "activation", None))
+
+
+def one_input(args: argparse.Namespace, net: Network) -> list:
+    """The --input values, or the network's example input when none are given."""
+    if args.input:
+        return parse_input(args.input, net)
+    if net.example_input is not None:
+        return net.example_input
+    raise CLIError(f"--input is needed: network {net.name!r} has no example input "
+                   f"(its inputs: {', '.join(net.inputs)})")
+
+
+def _json(data) -> str:
+    # Fractions and Decimals are written as strings ("1/3"): JSON has no exact form for them.
+    return json.dumps(data, default=str)
+
+
+def add_net_arguments(p: argparse.ArgumentParser, inputs_file: bool = False) -> None:
+    p.add_argument("net", metavar="NET", help="a network file or a bundled example's name")
+    p.add_argument("--input", nargs="+", metavar="VALUE",
+                   help="input values in order (40 0) or by name (age=40 retired=0); "
+                        "default: the network's example input")
+    if inputs_file:
+        p.add_argument("--inputs", metavar="CSV",
+                       help="a CSV file of rows; its header names the inputs")
+    p.add_argument("--activation", help="replace the hidden layers' activation "
+                   "(for a tutorial weight dict: its hidden activation)")
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def cmd_examples(args: argparse.Namespace) -> int:
+    for name in files.examples():
+        print(f"{name:18} {files.load(name).description}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    net = load_net(args)
+    if args.inputs and args.input:
+        raise CLIError("give either --input or --inputs, not both")
+    rows = read_rows(args.inputs, net) if args.inputs else [one_input(args, net)]
+    traces = [net.trace(row) for row in rows]
+    if args.json:
+        data = [t.to_dict() for t in traces]
+        print(_json(data if args.inputs else data[0]))
+    elif args.inputs:
+        for t in traces:
+            given = " ".join(f"{k}={fmt(v)}" for k, v in t.inputs.items())
+            print(f"{given} -> {values_text(t.output, args.digits)}")
+    else:
+        for layer in traces[0].layers:
+            print(f"{layer.name} ({layer.activation.name}): {values_text(layer.a, args.digits)}")
+        print(f"output: {values_text(traces[0].output, args.digits)}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    net = load_net(args)
+    print(net.trace(one_input(args, net)).text(args.digits))
+    return 0
+
+
+TUTORIAL = ("tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    for number, name in enumerate(TUTORIAL, start=1):
+        net = files.load(name)
+        trace = net.trace(net.example_input)
+        print(f"== Example {number}: {name} ==")
+        print(net.description)
+        print(trace.text(args.digits))
+        print()
+    return 0
+
+
+# -- the parser -----------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2 like every other bad input."""
+
+    def error(self, message: str):
+        raise CLIError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="scalarnet",
+        description="See exactly what a neural network computes, one neuron at a time.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("examples", help="list the bundled example networks")
+    p.set_defaults(func=cmd_examples)
+
+    p = sub.add_parser("run", help="each layer's values and the output")
+    add_net_arguments(p, inputs_file=True)
+    p.add_argument("--json", action="store_true", help="print JSON: inputs, layers (z, a), output")
+    p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("explain", help="the whole arithmetic, layer by layer, as in the tutorial")
+    add_net_arguments(p)
+    p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("demo", help="walk through the tutorial's four examples")
+    p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 a difference found, 2 bad input)."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except ScalarnetError as e:
+        print(f"scalarnet: error: {_one_line(str(e))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split("\n"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

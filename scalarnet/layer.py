@@ -1,0 +1,82 @@
+"""The layer: named neurons that read the same inputs and share one activation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .activations import Activation, get_activation
+from .errors import NetworkError
+from .neuron import Neuron
+from .numbers import Number
+
+
+class Layer:
+    """A named list of neurons and the activation they share (softmax spans the layer).
+
+    `layer(inputs)` always returns a list, one value per neuron, even for one neuron.
+
+    >>> hidden = Layer("hidden1", [Neuron("node0_0", [2, 4]), Neuron("node0_1", [4, -5])], "relu")
+    >>> hidden([3, 5])
+    [26, 0]
+    >>> Layer("output", [Neuron("output", [2, 7])])([0, 26])
+    [182]
+    """
+
+    __slots__ = ("name", "neurons", "activation")
+
+    def __init__(self, name: str, neurons: Sequence[Neuron],
+                 activation: str | Activation = "identity"):
+        if not isinstance(name, str) or not name:
+            raise NetworkError(f"layer name: expected a non-empty string, got {name!r}")
+        if not neurons:
+            raise NetworkError(f"layer {name!r}: no neurons (a layer needs at least one)")
+        seen = set()
+        for i, n in enumerate(neurons):
+            if not isinstance(n, Neuron):
+                raise NetworkError(f"layer {name!r}, neuron {i}: expected a Neuron, got {n!r}")
+            if n.name in seen:
+                raise NetworkError(f"layer {name!r}: two neurons are named {n.name!r}")
+            seen.add(n.name)
+        widths = {len(n.weights) for n in neurons}
+        if len(widths) > 1:
+            first = neurons[0]
+            odd = next(n for n in neurons if len(n.weights) != len(first.weights))
+            raise NetworkError(f"layer {name!r}, neuron {odd.name!r}: {len(odd.weights)} weights "
+                               f"but neuron {first.name!r} has {len(first.weights)}")
+        self.name = name
+        self.neurons = list(neurons)
+        self.activation = get_activation(activation)
+        for n in self.neurons:
+            n.activation = self.activation
+
+    @property
+    def n_inputs(self) -> int:
+        """How many values the layer reads (every neuron has one weight per input)."""
+        return len(self.neurons[0].weights)
+
+    def __len__(self) -> int:
+        return len(self.neurons)
+
+    def weighted_sums(self, inputs: Sequence[Number]) -> list:
+        """Each neuron's z, in order."""
+        return [n.weighted_sum(inputs) for n in self.neurons]
+
+    def __call__(self, inputs: Sequence[Number]) -> list:
+        return self.activation.apply([n.weighted_sum(inputs) for n in self.neurons])
+
+    def neuron(self, name: str) -> Neuron:
+        """The neuron called `name`."""
+        for n in self.neurons:
+            if n.name == name:
+                return n
+        known = ", ".join(n.name for n in self.neurons)
+        raise NetworkError(f"layer {self.name!r} has no neuron {name!r} (it has: {known})")
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Layer) and other.name == self.name
+                and other.activation == self.activation and other.neurons == self.neurons)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Layer({self.name!r}, <{len(self.neurons)} neurons>, {self.activation.name!r})"

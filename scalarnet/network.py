@@ -1,0 +1,304 @@
+"""The network: named inputs and layers, the forward pass, and its recorded trace."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from .activations import Activation, get_activation
+from .errors import InputError, NetworkError, ScalarnetError
+from .layer import Layer
+from .neuron import Neuron
+from .numbers import Number, check_number
+from .trace import LayerRecord, NeuronRecord, Trace
+
+
+class Network:
+    """Named inputs, then layers; each layer reads the one before it.
+
+    >>> net = Network.from_tutorial_weights({'node0': [1, 1], 'node1': [1, -1], 'output': [1, -1]})
+    >>> net.forward([40, 0])
+    [0]
+    >>> print(net.trace([40, 0]))
+    inputs: x0 = 40, x1 = 0
+    hidden1 (identity):
+      node0: 40*1 + 0*1 = 40
+      node1: 40*1 + 0*(-1) = 40
+      values: [40, 40]
+    output (identity):
+      output: 40*1 + 40*(-1) = 0
+      values: [0]
+    output: [0]
+    """
+
+    __slots__ = ("name", "inputs", "layers", "description", "example_input")
+
+    def __init__(self, layers: Sequence[Layer], inputs: Sequence[str] | None = None,
+                 name: str = "network", description: str = "",
+                 example_input: Sequence[Number] | None = None):
+        if not layers:
+            raise NetworkError(f"network {name!r}: no layers (it needs at least an output layer)")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise NetworkError(f"network {name!r}, layer {i}: expected a Layer, got {layer!r}")
+        n_inputs = layers[0].n_inputs
+        if inputs is None:
+            inputs = [f"x{i}" for i in range(n_inputs)]
+        inputs = list(inputs)
+        _check_names(inputs, f"network {name!r}", "input")
+        _check_names([layer.name for layer in layers], f"network {name!r}", "layer")
+        if len(inputs) != n_inputs:
+            first = layers[0].neurons[0]
+            raise NetworkError(f"layer {layers[0].name!r}, neuron {first.name!r}: {n_inputs} weights "
+                               f"but the network has {len(inputs)} inputs ({', '.join(inputs)})")
+        for before, layer in zip(layers, layers[1:]):
+            if layer.n_inputs != len(before):
+                first = layer.neurons[0]
+                raise NetworkError(f"layer {layer.name!r}, neuron {first.name!r}: {layer.n_inputs} "
+                                   f"weights but the layer before has {len(before)} outputs")
+        self.name = name
+        self.inputs = inputs
+        self.layers = list(layers)
+        self.description = description
+        self.example_input = None if example_input is None else self.input_values(example_input)
+
+    # -- building --------------------------------------------------------------------------
+
+    @classmethod
+    def from_tutorial_weights(cls, weights: Mapping[str, Sequence[Number]],
+                              activation: str | Activation = "identity",
+                              inputs: Sequence[str] | None = None, name: str = "network",
+                              **kwargs) -> Network:
+        """Build a network from the tutorial's dict of node name -> incoming weights.
+
+        Keys are `node{i}` (one hidden layer), `node{layer}_{i}` (several), and
+        `output` (or `output_{i}` for several outputs). Hidden layers get
+        `activation`; the output layer none, as in the tutorial. Layers are
+        named `hidden1`, `hidden2`, ..., `output`; no biases.
+
+        >>> net = Network.from_tutorial_weights({'node0_0': [2, 4], 'node0_1': [4, -5],
+        ...     'node1_0': [-1, 2], 'node1_1': [1, 2], 'output': [2, 7]}, activation="relu")
+        >>> net.forward([3, 5])
+        [182]
+        """
+        if not isinstance(weights, Mapping) or not weights:
+            raise NetworkError(f"tutorial weights: expected a dict of node name -> weights, got {weights!r}")
+        hidden: dict[int, dict[int, tuple[str, Sequence]]] = {}
+        outputs: dict[int, tuple[str, Sequence]] = {}
+        for key, ws in weights.items():
+            m = _TUTORIAL_KEY.fullmatch(key) if isinstance(key, str) else None
+            if m is None:
+                raise NetworkError(f"tutorial weights: key {key!r} is not a node name "
+                                   "(expected node0, node1, ... or node0_0, node1_0, ..., and output)")
+            if m["out"]:
+                outputs[int(m["oi"] or 0)] = (key, ws)
+            elif m["i"] is not None:
+                hidden.setdefault(int(m["l"]), {})[int(m["i"])] = (key, ws)
+            else:
+                hidden.setdefault(0, {})[int(m["l"])] = (key, ws)
+        if not outputs:
+            raise NetworkError("tutorial weights: no 'output' node")
+        layers = []
+        for depth, nodes in enumerate(_consecutive(hidden, "hidden layer")):
+            names_weights = _consecutive(nodes, f"hidden layer {depth} node")
+            layers.append(_layer(f"hidden{depth + 1}", names_weights, None, activation))
+        layers.append(_layer("output", _consecutive(outputs, "output node"), None, "identity"))
+        return cls(layers, inputs=inputs, name=name, **kwargs)
+
+    @classmethod
+    def from_matrices(cls, weights: Sequence, biases: Sequence | None = None,
+                      activations: str | Activation | Sequence = "identity",
+                      inputs: Sequence[str] | None = None, name: str = "network",
+                      **kwargs) -> Network:
+        """Build a network from one weight matrix per layer: one row per neuron, one column per input.
+
+        `weights[k][j][i]` is the weight from input `i` of layer `k` to its neuron `j`
+        (the layout of `torch.nn.Linear.weight`; numpy arrays work too).
+        `biases[k][j]` is neuron j's bias (default 0). `activations` is either one
+        name for every hidden layer (the output layer then gets none) or a list with
+        one per layer. Layers are named `hidden1`, ..., `output`; neurons
+        `node{k}_{j}` and, in the output layer, `output` or `output_{j}`.
+
+        >>> Network.from_matrices([[[2, 4], [4, -5]], [[2, 7]]], activations="relu").forward([3, 5])
+        [182]
+        """
+        weights = _plain(weights)
+        if not isinstance(weights, list) or not weights:
+            raise NetworkError("from_matrices: expected a list of weight matrices, one per layer")
+        n = len(weights)
+        biases = [None] * n if biases is None else _plain(biases)
+        if len(biases) != n:
+            raise NetworkError(f"from_matrices: {len(biases)} bias vectors for {n} weight matrices")
+        if isinstance(activations, (str, Activation)) or activations is None:
+            activations = [activations] * (n - 1) + ["identity"]
+        activations = list(activations)
+        if len(activations) != n:
+            raise NetworkError(f"from_matrices: {len(activations)} activations for {n} layers")
+        layers = []
+        for k, (matrix, bias) in enumerate(zip(weights, biases)):
+            matrix, bias = _plain(matrix), _plain(bias)
+            last = k == n - 1
+            layer_name = "output" if last else f"hidden{k + 1}"
+            if not isinstance(matrix, list) or not matrix:
+                raise NetworkError(f"layer {layer_name!r}: expected a matrix (a list of rows), got {matrix!r}")
+            if last:
+                names = ["output"] if len(matrix) == 1 else [f"output_{j}" for j in range(len(matrix))]
+            else:
+                names = [f"node{k}_{j}" for j in range(len(matrix))]
+            layers.append(_layer(layer_name, list(zip(names, matrix)), bias, activations[k]))
+        return cls(layers, inputs=inputs, name=name, **kwargs)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def input_values(self, x: Sequence[Number] | Mapping[str, Number]) -> list:
+        """`x` as a list in input order, checked: a sequence, or a dict by input name."""
+        names = self.inputs
+        expected = ", ".join(names)
+        if isinstance(x, Mapping):
+            for key in x:
+                if key not in names:
+                    raise InputError(f"unknown input {key!r} (expected: {expected})")
+            for key in names:
+                if key not in x:
+                    raise InputError(f"input {key!r} is missing (expected: {expected})")
+            values = [x[key] for key in names]
+        else:
+            if hasattr(x, "tolist"):  # a numpy array or scalar
+                x = x.tolist()
+            if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+                raise InputError(f"network {self.name!r}: expected the input values as a list "
+                                 f"or a dict by name ({expected}), got {x!r}")
+            values = list(x)
+            if len(values) != len(names):
+                raise InputError(f"network {self.name!r}: {_count(len(values), 'input value')} but "
+                                 f"the network has {_count(len(names), 'input')} ({expected})")
+        for name, v in zip(names, values):
+            check_number(v, f"input {name!r}")
+        return values
+
+    def forward(self, x: Sequence[Number] | Mapping[str, Number]) -> list:
+        """The output for one input: a list with one value per output neuron."""
+        values = self.input_values(x)
+        for layer in self.layers:
+            values = layer(values)
+        return values
+
+    def forward_many(self, rows: Iterable) -> list[list]:
+        """`forward` for each row (observation) in turn; an error names the row."""
+        outputs = []
+        for r, row in enumerate(rows):
+            try:
+                outputs.append(self.forward(row))
+            except ScalarnetError as e:
+                raise type(e)(f"row {r}: {e}") from None
+        return outputs
+
+    def trace(self, x: Sequence[Number] | Mapping[str, Number]) -> Trace:
+        """The whole pass recorded: every neuron's products, z and a; see `Trace`."""
+        values = self.input_values(x)
+        trace = Trace(self.name, self.inputs, values)
+        names = self.inputs
+        for layer in self.layers:
+            record = LayerRecord(layer.name, layer.activation, names, values)
+            zs = []
+            for i, neuron in enumerate(layer.neurons):
+                products, z = neuron.products(values)
+                record.neurons.append(NeuronRecord(record, i, neuron.name, neuron.weights,
+                                                   products, neuron.bias, z, None))
+                zs.append(z)
+            record.z = zs
+            record.a = layer.activation.apply(zs)
+            for n, a in zip(record.neurons, record.a):
+                n.a = a
+            trace.layers.append(record)
+            values = record.a
+            names = [n.name for n in layer.neurons]
+        trace.mark_nonfinite()
+        return trace
+
+    # -- looking things up -----------------------------------------------------------------
+
+    def layer(self, name: str) -> Layer:
+        """The layer called `name`."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        known = ", ".join(layer.name for layer in self.layers)
+        raise NetworkError(f"network {self.name!r} has no layer {name!r} (layers: {known})")
+
+    def neuron(self, path: str) -> Neuron:
+        """A neuron by 'layer.neuron', or by its name alone when no other neuron has it."""
+        if "." in path:
+            layer_name, _, neuron_name = path.partition(".")
+            return self.layer(layer_name).neuron(neuron_name)
+        found = [n for layer in self.layers for n in layer.neurons if n.name == path]
+        if len(found) != 1:
+            how = "several layers have one" if found else "there is none"
+            raise NetworkError(f"network {self.name!r}: no single neuron {path!r} ({how}; "
+                               "name it as 'layer.neuron')")
+        return found[0]
+
+    @property
+    def widths(self) -> list[int]:
+        """The number of inputs, then each layer's number of neurons: [784, 128, 64, 10]."""
+        return [len(self.inputs)] + [len(layer) for layer in self.layers]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Network) and other.name == self.name
+                and other.inputs == self.inputs and other.layers == self.layers
+                and other.description == self.description
+                and other.example_input == self.example_input)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        shape = "-".join(str(w) for w in self.widths)
+        return f"<Network {self.name!r} {shape}>"
+
+
+_TUTORIAL_KEY = re.compile(r"node(?P<l>\d+)(?:_(?P<i>\d+))?|(?P<out>output)(?:_?(?P<oi>\d+))?")
+
+
+def _consecutive(numbered: dict, what: str) -> list:
+    """The values of a dict keyed 0..n-1, in order; a gap is an error."""
+    order = sorted(numbered)
+    if order != list(range(len(order))):
+        missing = next(i for i in range(len(order) + 1) if i not in numbered)
+        raise NetworkError(f"tutorial weights: {what} {missing} is missing "
+                           f"(found {', '.join(str(i) for i in order)})")
+    return [numbered[i] for i in order]
+
+
+def _layer(name: str, names_weights: list, biases, activation) -> Layer:
+    """A Layer from (neuron name, weights) pairs; errors name the layer."""
+    try:
+        if biases is None:
+            biases = [0] * len(names_weights)
+        if len(biases) != len(names_weights):
+            raise NetworkError(f"{len(biases)} biases for {len(names_weights)} neurons")
+        neurons = [Neuron(n, _plain(ws), b) for (n, ws), b in zip(names_weights, biases)]
+        return Layer(name, neurons, get_activation(activation))
+    except ScalarnetError as e:
+        message = str(e)
+        if not message.startswith("layer "):
+            message = f"layer {name!r}, {message}"
+        raise type(e)(message) from None
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def _plain(value):
+    """numpy arrays (or anything with tolist) as nested lists of Python numbers."""
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+def _check_names(names: list, place: str, what: str) -> None:
+    seen = set()
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise NetworkError(f"{place}: {what} name {name!r} is not a non-empty string")
+        if name in seen:
+            raise NetworkError(f"{place}: two {what}s are named {name!r}")
+        seen.add(name)
