@@ -119,7 +119,9 @@ class Network:
         one per layer. Layers are named `hidden1`, ..., `output`; neurons
         `node{k}_{j}` and, in the output layer, `output` or `output_{j}`.
 
-        >>> Network.from_matrices([[[2, 4], [4, -5]], [[2, 7]]], activations="relu").forward([3, 5])
+        >>> net = Network.from_matrices([[[2, 4], [4, -5]], [[-1, 2], [1, 2]], [[2, 7]]],
+        ...                             activations="relu")
+        >>> net.forward([3, 5])
         [182]
         """
         weights = _plain(weights)
