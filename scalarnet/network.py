@@ -60,7 +60,12 @@ class Network:
         self.inputs = inputs
         self.layers = list(layers)
         self.description = description
-        self.example_input = None if example_input is None else self.input_values(example_input)
+        self.example_input = None
+        if example_input is not None:
+            try:
+                self.example_input = self.input_values(example_input)
+            except ScalarnetError as e:
+                raise NetworkError(f"example_input: {e}") from None
 
     # -- building --------------------------------------------------------------------------
 

@@ -1,0 +1,229 @@
+"""The engine: neurons, layers, networks and traces, their types, texts and errors."""
+
+import math
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from scalarnet import (InputError, Layer, Network, NetworkError, Neuron, NumberError,
+                       ScalarnetError, load)
+
+nan, inf = math.nan, math.inf
+
+
+def deep():
+    return load("tutorial-deep")
+
+
+# -- types are kept --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("x, weights, expected", [
+    ([3, 5], [[2, 4]], 26),
+    ([3.0, 5], [[2, 4]], 26.0),
+    ([Fraction(1, 3), Fraction(1, 6)], [[3, 6]], Fraction(2)),
+    ([Decimal("0.1"), Decimal("0.2")], [[1, 1]], Decimal("0.3")),
+], ids=["int", "float", "fraction", "decimal"])
+def test_network_keeps_number_type(x, weights, expected):
+    out = Network.from_matrices([weights]).forward(x)
+    assert out == [expected] and type(out[0]) is type(expected)
+
+
+@pytest.mark.parametrize("activation", ["identity", "relu", "leaky_relu"])
+@pytest.mark.parametrize("kind", [Fraction, Decimal], ids=["fraction", "decimal"])
+def test_exact_numbers_through_hidden_activation(activation, kind):
+    net = Network.from_matrices([[[kind(1), kind(-2)]], [[kind(3)]]], activations=activation)
+    out = net.forward([kind(1), kind(2)])
+    assert type(out[0]) is kind
+    expected = {"identity": kind(-9), "relu": kind(0), "leaky_relu": kind("-0.09")}[activation]
+    assert out == [expected]
+
+
+def test_layer_of_one_neuron_returns_a_list():
+    layer = Layer("output", [Neuron("output", [2, 7])])
+    assert layer([0, 26]) == [182]
+
+
+def test_neuron_bias_added_after_products():
+    n = Neuron("n", [0.5, 0.25], bias=0.125)
+    assert n.weighted_sum([2, 4]) == 2.125
+    assert n.products([2, 4]) == ([1.0, 1.0], 2.125)
+
+
+# -- building -----------------------------------------------------------------------------
+
+def test_from_matrices_equals_tutorial_dict():
+    by_matrices = Network.from_matrices([[[2, 4], [4, -5]], [[-1, 2], [1, 2]], [[2, 7]]],
+                                        activations="relu")
+    by_dict = Network.from_tutorial_weights(
+        {'node0_0': [2, 4], 'node0_1': [4, -5], 'node1_0': [-1, 2], 'node1_1': [1, 2],
+         'output': [2, 7]}, activation="relu")
+    assert by_matrices == by_dict
+
+
+def test_from_matrices_numpy_arrays_biases_and_activation_list():
+    w = [np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, -1.0]])]
+    b = [np.array([0.5, -0.5]), np.array([0.25])]
+    net = Network.from_matrices(w, b, activations=["relu", "sigmoid"])
+    z1 = [1 * 1 + 2 * 2 + 0.5, 3 * 1 + 4 * 2 - 0.5]
+    z2 = z1[0] - z1[1] + 0.25
+    assert net.forward(np.array([1.0, 2.0])) == [pytest.approx(1 / (1 + math.exp(-z2)), rel=1e-14)]
+    assert [layer.activation.name for layer in net.layers] == ["relu", "sigmoid"]
+    assert all(type(w) is float for w in net.layers[0].neurons[0].weights)
+
+
+def test_from_matrices_names():
+    net = Network.from_matrices([[[1], [2]], [[1, 1], [1, 1]]])
+    assert [[n.name for n in layer.neurons] for layer in net.layers] == [
+        ["node0_0", "node0_1"], ["output_0", "output_1"]]
+    assert net.inputs == ["x0"]
+
+
+def test_tutorial_weights_several_outputs():
+    net = Network.from_tutorial_weights({"node0": [1], "output_0": [2], "output_1": [3]})
+    assert net.forward([5]) == [10, 15]
+
+
+# -- running ------------------------------------------------------------------------------
+
+def test_forward_many_one_row_at_a_time():
+    assert deep().forward_many([[3, 5], [0, 0], [1, 1]]) == [[182], [0], [deep().forward([1, 1])[0]]]
+
+
+def test_forward_many_error_names_the_row():
+    with pytest.raises(InputError, match=r"^row 1: network 'tutorial-deep': 1 input value but"):
+        deep().forward_many([[3, 5], [3]])
+
+
+# -- traces -------------------------------------------------------------------------------
+
+def test_trace_records_everything():
+    t = deep().trace([3, 5])
+    n = t.neuron("hidden1.node0_1")
+    assert (n.inputs, n.weights, n.products, n.bias, n.z, n.a) == ([3, 5], [4, -5], [12, -25], 0, -13, 0)
+    assert t.neuron("node1_1").z == 26
+    assert t.layer("hidden2").a == [0, 26]
+    assert t.to_dict() == {"inputs": {"x0": 3, "x1": 5},
+                           "layers": [{"name": "hidden1", "z": [26, -13], "a": [26, 0]},
+                                      {"name": "hidden2", "z": [-26, 26], "a": [0, 26]},
+                                      {"name": "output", "z": [182], "a": [182]}],
+                           "output": [182]}
+
+
+@pytest.mark.parametrize("neuron, line", [
+    (Neuron("n", [2], bias=0.5), "n: 3*2 + 0.5 = 6.5"),
+    (Neuron("n", [2], bias=-1), "n: 3*2 + (-1) = 5"),
+    (Neuron("n", [Fraction(1, 2)]), "n: 3*(1/2) = 3/2"),
+    (Neuron("n", [0.1]), "n: 3*0.1 = 0.30000000000000004"),
+], ids=["float-bias", "negative-bias", "fraction", "shortest-float"])
+def test_trace_line_format(neuron, line):
+    net = Network([Layer("output", [neuron])])
+    assert str(net.trace([3]).neuron("n")) == line
+
+
+def test_trace_digits():
+    net = Network([Layer("h", [Neuron("n", [0.1])], "sigmoid")])
+    record = net.trace([3]).neuron("n")
+    assert record.text(digits=3) == "n: 3*0.1 = 0.3 -> sigmoid(0.3) = 0.574"
+    assert str(record) == ("n: 3*0.1 = 0.30000000000000004 -> "
+                           "sigmoid(0.30000000000000004) = 0.574442516811659")
+
+
+def test_trace_softmax_line_names_the_layer_values():
+    net = Network([Layer("out", [Neuron("a", [1]), Neuron("b", [-1])], "softmax")])
+    t = net.trace([0])
+    assert [str(n) for n in t.neurons()] == [
+        "a: 0*1 = 0 -> softmax([0, 0])[0] = 0.5",
+        "b: 0*(-1) = 0 -> softmax([0, 0])[1] = 0.5"]
+
+
+@pytest.mark.parametrize("x, first", [
+    ([nan, 1], "hidden1.node0_0"),
+    ([1, inf], "hidden1.node0_0"),
+    ([1e308, 1e308], "hidden1.node0_0"),
+], ids=["nan-input", "inf-input", "overflow"])
+def test_trace_marks_first_nonfinite(x, first):
+    net = Network.from_matrices([[[1, 1], [0, 0]], [[1, 1]]])
+    t = net.trace(x)
+    assert t.first_nonfinite.path == first
+    assert str(t.first_nonfinite).endswith("  <- first non-finite value")
+    assert sum("<- first non-finite" in line for line in str(t).splitlines()) == 1
+
+
+def test_trace_nan_follows_ieee_rules():
+    net = Network.from_matrices([[[1, 0]], [[0]]])
+    assert math.isnan(net.forward([nan, 1])[0])  # nan*0 is nan
+    assert net.trace([1, 2]).first_nonfinite is None
+
+
+def test_trace_lookup_errors():
+    net = Network.from_matrices([[[1]], [[1]]])
+    t = net.trace([1])
+    with pytest.raises(InputError, match="no neuron 'nope' in the trace"):
+        t.neuron("nope")
+    with pytest.raises(InputError, match=r"no layer 'x' in the trace \(layers: hidden1, output\)"):
+        t.layer("x")
+
+
+# -- bad input ----------------------------------------------------------------------------
+
+BAD = [
+    ("wrong-width", lambda: Network([Layer("hidden1", [Neuron("node0_0", [1, 2, 3]), Neuron("node0_1", [1, 2, 3])]),
+                                     Layer("output", [Neuron("o", [1, 2, 3])])]),
+     NetworkError, "layer 'output', neuron 'o': 3 weights but the layer before has 2 outputs"),
+    ("inputs-vs-weights", lambda: Network([Layer("h", [Neuron("n", [1, 2])])], inputs=["a"]),
+     NetworkError, "layer 'h', neuron 'n': 2 weights but the network has 1 inputs (a)"),
+    ("ragged-layer", lambda: Layer("h", [Neuron("a", [1, 2]), Neuron("b", [1])]),
+     NetworkError, "layer 'h', neuron 'b': 1 weights but neuron 'a' has 2"),
+    ("duplicate-neuron", lambda: Layer("h", [Neuron("a", [1]), Neuron("a", [1])]),
+     NetworkError, "layer 'h': two neurons are named 'a'"),
+    ("empty-layer", lambda: Layer("h", []), NetworkError, "layer 'h': no neurons"),
+    ("no-layers", lambda: Network([]), NetworkError, "network 'network': no layers"),
+    ("duplicate-layer", lambda: Network([Layer("h", [Neuron("a", [1])]), Layer("h", [Neuron("b", [1])])]),
+     NetworkError, "network 'network': two layers are named 'h'"),
+    ("duplicate-input", lambda: Network([Layer("h", [Neuron("a", [1, 1])])], inputs=["x", "x"]),
+     NetworkError, "network 'network': two inputs are named 'x'"),
+    ("bool-weight", lambda: Neuron("n", [1, True]), NumberError,
+     "neuron 'n', weight 1: expected a number, got True (bool)"),
+    ("string-weight", lambda: Neuron("n", ["3"]), NumberError,
+     "neuron 'n', weight 0: expected a number, got '3' (str)"),
+    ("string-bias", lambda: Neuron("n", [1], bias="0"), NumberError,
+     "neuron 'n', bias: expected a number, got '0' (str)"),
+    ("no-weights", lambda: Neuron("n", []), NetworkError, "neuron 'n': no weights"),
+    ("weights-not-list", lambda: Neuron("n", "12"), NetworkError,
+     "neuron 'n': weights must be a list of numbers, got '12'"),
+    ("too-few-inputs", lambda: deep().forward([3]), InputError,
+     "network 'tutorial-deep': 1 input value but the network has 2 inputs (x0, x1)"),
+    ("string-input", lambda: deep().forward("35"), InputError,
+     "network 'tutorial-deep': expected the input values as a list or a dict by name"),
+    ("missing-input", lambda: load("tutorial-forward").forward({"age": 40}), InputError,
+     "input 'retired' is missing (expected: age, retired)"),
+    ("unknown-input", lambda: load("tutorial-forward").forward({"age": 40, "retird": 0}), InputError,
+     "unknown input 'retird' (expected: age, retired)"),
+    ("input-not-number", lambda: deep().forward([3, "5"]), NumberError,
+     "input 'x1': expected a number, got '5' (str)"),
+    ("neuron-input-count", lambda: Neuron("n", [1, 2]).weighted_sum([1]), InputError,
+     "neuron 'n': 1 inputs but 2 weights"),
+    ("tutorial-bad-key", lambda: Network.from_tutorial_weights({"nod0": [1], "output": [1]}), NetworkError,
+     "tutorial weights: key 'nod0' is not a node name"),
+    ("tutorial-gap", lambda: Network.from_tutorial_weights({"node0": [1], "node2": [1], "output": [1, 1]}),
+     NetworkError, "tutorial weights: hidden layer 0 node 1 is missing (found 0, 2)"),
+    ("tutorial-no-output", lambda: Network.from_tutorial_weights({"node0": [1]}), NetworkError,
+     "tutorial weights: no 'output' node"),
+    ("tutorial-bool", lambda: Network.from_tutorial_weights({"node0": [True], "output": [1]}), NumberError,
+     "layer 'hidden1', neuron 'node0', weight 0: expected a number, got True (bool)"),
+    ("matrices-bias-count", lambda: Network.from_matrices([[[1]]], biases=[[0, 0]]), NetworkError,
+     "layer 'output', 2 biases for 1 neurons"),
+    ("no-neuron", lambda: deep().neuron("hidden1.nope"), NetworkError,
+     "layer 'hidden1' has no neuron 'nope' (it has: node0_0, node0_1)"),
+]
+
+
+@pytest.mark.parametrize("call, kind, message", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_input_message(call, kind, message):
+    with pytest.raises(kind, match="^" + re.escape(message)) as info:
+        call()
+    assert isinstance(info.value, ScalarnetError)
+    assert isinstance(info.value, (ValueError, TypeError))
