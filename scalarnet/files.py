@@ -52,6 +52,8 @@ def load(source: str | os.PathLike, activation: str | Activation | None = None) 
     >>> load("tutorial-deep").forward([3, 5])
     [182]
     """
+    if activation is not None:
+        activation = get_activation(activation)  # a typo is reported before the file is read
     path = Path(source)
     if path.is_file():
         text = _read(path)
