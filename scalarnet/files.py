@@ -134,7 +134,9 @@ def _layer(data: object, i: int) -> Layer:
     try:
         return Layer(name, neurons, activation)
     except ScalarnetError as e:
-        raise type(e)(f"{place}: {e}") from None
+        message, own = str(e), f"layer {name!r}"
+        message = place + message[len(own):] if message.startswith(own) else f"{place}: {message}"
+        raise type(e)(message) from None
 
 
 def _neuron(data: object, place: str) -> Neuron:
