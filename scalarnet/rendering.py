@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -203,6 +204,9 @@ _WASM_EXPORTS = (
 )
 _wasm_lock = threading.Lock()
 _wasm_compiled: dict[Path, tuple[Any, Any]] = {}  # wasm path -> (wasmtime.Engine, wasmtime.Module)
+# Free them while wasmtime is still whole: left to interpreter teardown, wasmtime's
+# __del__ runs after its own globals are gone and prints a traceback on exit.
+atexit.register(_wasm_compiled.clear)
 
 
 def _wasm_path() -> Path:
