@@ -61,11 +61,9 @@ class Neuron:
         weights = self.weights
         if len(inputs) != len(weights):
             self._check(inputs)
-        products = []
+        products = [x * w for x, w in zip(inputs, weights)]
         total = 0
-        for x, w in zip(inputs, weights):
-            p = x * w
-            products.append(p)
+        for p in products:  # left to right, exactly as weighted_sum adds them
             total += p
         return products, total + self.bias
 
