@@ -1,0 +1,502 @@
+"""Where two implementations of one network first disagree, the right arithmetic there, and the likely bug.
+
+`compare(net, rows)` runs the scalar engine (the readable truth) and checks the
+numpy matrix implementation against it; `compare(net, rows, against=...)` checks
+someone's own forward pass instead, given as each layer's outputs:
+
+>>> from scalarnet import load
+>>> net = load("tutorial-deep")
+>>> compare(net, [[3, 5]]).ok
+True
+>>> buggy = [[[26, -13]], [[-52, 0]], [[-104]]]  # relu forgotten in both hidden layers
+>>> report = compare(net, [[3, 5]], against=buggy)
+>>> report.ok, report.first.path, report.first.row, report.first.expected, report.first.got
+(False, 'hidden1.node0_1', 0, 0, -13)
+>>> print(report.first.arithmetic())
+node0_1: 3*4 + 5*(-5) = -13 -> relu(-13) = 0
+>>> [d.kind for d in report.diagnoses]
+['missing_activation', 'missing_activation']
+
+`against` holds post-activation outputs `a`, one (rows, width) array per layer:
+that is what a forward pass hands you. The weighted sums z are still used where
+they help: the diagnoses recompute a layer from the correct previous values
+under each likely bug and name a bug only when that reproduces the values while
+the correct computation does not.
+
+Tolerance: a value agrees when `|got - expected| <= atol + rtol * scale`, where
+`scale` is the larger of `|expected|` and the size of the sums behind it (every
+product's magnitude, plus the earlier layers' carried through the weights; see
+`vectorized.layer_scales`). Plain relative error is not usable for dot products:
+after cancellation a float sum of 0 carries the rounding error of its terms.
+Ints compare exactly; NaN on both sides agrees, NaN on one side does not;
+infinities must be equal. Unless given, rtol and atol follow the least precise
+float dtype of the other side: 1e-9 and 1e-12 for float64 (and ints), 1e-5 and
+1e-7 for float32, 1e-2 and 1e-4 for float16.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import ACTIVATIONS, Activation, get_activation
+from .errors import FileFormatError, InputError, NumberError
+from .network import Network
+from .numbers import fmt, is_finite, is_number
+from .trace import NeuronRecord
+from .vectorized import Matrices, activate, affine, as_array, forward, layer_scale, matrices
+
+#: Default (rtol, atol) by the least precise float dtype on the other side.
+DEFAULT_TOLERANCES = {"float16": (1e-2, 1e-4), "float32": (1e-5, 1e-7), "float64": (1e-9, 1e-12)}
+
+#: The bugs a diagnosis can name.
+DIAGNOSES = ("transposed_weights", "missing_bias", "extra_activation", "missing_activation",
+             "wrong_activation")
+
+_TERMS_SHOWN = 12  # a longer weighted sum is shortened in the report
+
+
+@dataclass
+class LayerResult:
+    """One layer's comparison: how many values differ, by how much, and whether it is right alone.
+
+    `alone_ok` says whether the layer, recomputed from the *other side's own*
+    previous-layer values, gives the other side's values: True means this layer is
+    computed correctly and only inherits an earlier difference.
+    """
+
+    name: str
+    width: int
+    values: int
+    differing: int
+    max_abs: float | int
+    max_rel: float
+    alone_ok: bool
+    differing_neurons: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.differing == 0
+
+
+@dataclass
+class Difference:
+    """The first value that differs: its layer, neuron and row, both values, the scalar record."""
+
+    layer: str
+    neuron: str
+    index: int
+    row: int
+    expected: object
+    got: object
+    record: NeuronRecord
+
+    @property
+    def path(self) -> str:
+        return f"{self.layer}.{self.neuron}"
+
+    def arithmetic(self, digits: int | None = None) -> str:
+        """The neuron's correct hand-worked line, a long sum shortened to its first and last terms."""
+        line = self.record.text(digits)
+        head, _, rest = line.partition(": ")
+        # terms never contain ' + ' (negatives are in parentheses); the last one carries '= z -> ...'
+        terms = rest.split(" + ")
+        if len(terms) <= _TERMS_SHOWN:
+            return line
+        shown = terms[:8] + [f"... ({len(terms) - 11} more) ..."] + terms[-3:]
+        return f"{head}: {' + '.join(shown)}"
+
+
+@dataclass
+class Diagnosis:
+    """A likely bug in one layer: a computation that reproduces the other side's values there."""
+
+    layer: str
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Report:
+    """The result of `compare`: `ok`, one `LayerResult` per layer, the first difference, diagnoses.
+
+    `str(report)` is a table with one line per layer, then the first difference
+    with the right arithmetic and any diagnosis. `seconds` holds how long the
+    scalar engine, the vectorized pass and the checks took (never printed, so the
+    text is deterministic).
+    """
+
+    network: str
+    widths: list[int]
+    rows: int
+    against: str
+    rtol: float
+    atol: float
+    tolerance_source: str
+    layers: list[LayerResult]
+    first: Difference | None = None
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every value of every layer agrees."""
+        return all(layer.ok for layer in self.layers)
+
+    def text(self, digits: int | None = 6) -> str:
+        """The report; `digits` rounds the floats of the arithmetic line (values are shown in full)."""
+        shape = "-".join(str(w) for w in self.widths)
+        rows = f"{self.rows} row" if self.rows == 1 else f"{self.rows} rows"
+        lines = [f"compare {self.network!r} ({shape}), {rows}: scalar engine vs {self.against}",
+                 f"tolerance: |difference| <= atol + rtol * scale, rtol={fmt(self.rtol)} "
+                 f"atol={fmt(self.atol)} ({self.tolerance_source})"]
+        table = [["layer", "width", "differ", "max abs diff", "max rel diff", "alone", "result"]]
+        for r in self.layers:
+            table.append([r.name, str(r.width), f"{r.differing}/{r.values}", fmt(r.max_abs, 3),
+                          fmt(r.max_rel, 3), "ok" if r.alone_ok else "wrong",
+                          "ok" if r.ok else "DIFFERS"])
+        lines += _columns(table, right=(1, 2, 3, 4))
+        lines += [f"note: {note}" for note in self.notes]
+        if self.ok:
+            lines.append(f"all {len(self.layers)} layers agree")
+            return "\n".join(lines)
+        lines.append("alone: the layer recomputed from the other side's own previous values "
+                     "(ok = right, only inherits a difference)")
+        for r in self.layers:
+            if not r.ok:
+                more = len(r.differing_neurons) > 5
+                names = ", ".join(r.differing_neurons[:5]) + (", ..." if more else "")
+                lines.append(f"{r.name}: neurons that differ: {names} "
+                             f"({len(r.differing_neurons)} of {r.width})")
+        f = self.first
+        lines += ["",
+                  f"first difference: layer {f.layer!r}, neuron {f.neuron!r}, row {f.row}",
+                  f"  expected (scalar engine): {fmt(f.expected)}",
+                  f"  got ({self.against}): {fmt(f.got)}",
+                  f"  right arithmetic: {f.arithmetic(digits)}"]
+        if self.diagnoses:
+            lines.append("likely bug:")
+            lines += [f"  {d.message}" for d in self.diagnoses]
+        else:
+            lines.append("likely bug: none of " + ", ".join(DIAGNOSES) +
+                         " reproduces the values (recomputed from the correct previous layer)")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def compare(net: Network, rows, against=None, rtol: float | None = None,
+            atol: float | None = None) -> Report:
+    """Compare the scalar engine with the numpy matrix pass, or with `against`, for every row.
+
+    `rows`: a list of input rows (lists in input order or dicts by name) or a 2-D array.
+    `against`: None (check the vectorized implementation), a list of arrays (one per
+    layer, rows x width, post-activation), a mapping from layer name to such an
+    array, or the path of an `.npz` file holding them by layer name. A layer's
+    array may be 1-D when there is one row. Extra arrays in a mapping or file are
+    ignored and listed in the report's notes.
+    """
+    rows = _rows(net, rows)
+    m = matrices(net)
+    clock = time.perf_counter()
+    ours_z, ours_a = _scalar_pass(net, rows)
+    seconds = {"scalar": time.perf_counter() - clock}
+    clock = time.perf_counter()
+    x = as_array(rows, "rows")
+    notes: list[str] = []
+    if against is None:
+        theirs = forward(m, x).a
+        label = "vectorized (numpy)"
+    else:
+        theirs, label, notes = _against_arrays(against, net, len(rows))
+    seconds["vectorized"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    rtol, atol, source = _tolerances(theirs, rtol, atol)
+    ours = [as_array(a, f"layer {layer.name!r}") for a, layer in zip(ours_a, net.layers)]
+    got = [as_array(t, f"against, layer {layer.name!r}") for t, layer in zip(theirs, net.layers)]
+    report = Report(net.name, net.widths, len(rows), label, rtol, atol, source, [], notes=notes)
+    _check_layers(report, net, m, x, ours, got, theirs, rows)
+    seconds["checks"] = time.perf_counter() - clock
+    report.seconds = seconds
+    return report
+
+
+# -- the two sides --------------------------------------------------------------------------------
+
+
+def _rows(net: Network, rows) -> list[list]:
+    if hasattr(rows, "tolist"):
+        rows = rows.tolist()
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+        raise InputError(f"rows: expected a list of input rows, got {rows!r}")
+    rows = list(rows)
+    if not rows:
+        raise InputError("rows: no rows to compare")
+    if is_number(rows[0]):
+        raise InputError(f"rows: expected a list of input rows, got one row {rows!r} (wrap it: [row])")
+    checked = []
+    for r, row in enumerate(rows):
+        try:
+            checked.append(net.input_values(row))
+        except (InputError, NumberError) as e:
+            raise type(e)(f"row {r}: {e}") from None
+    return checked
+
+
+def _scalar_pass(net: Network, rows: list[list]) -> tuple[list[list], list[list]]:
+    """Every layer's z and a for every row, by the engine; z[k][r] is row r's list for layer k."""
+    zs: list[list] = [[] for _ in net.layers]
+    acts: list[list] = [[] for _ in net.layers]
+    for row in rows:
+        values = row
+        for k, layer in enumerate(net.layers):
+            z = layer.weighted_sums(values)
+            values = layer.activation.apply(z)
+            zs[k].append(z)
+            acts[k].append(values)
+    return zs, acts
+
+
+def _against_arrays(against, net: Network, n_rows: int) -> tuple[list[np.ndarray], str, list[str]]:
+    """The other side's arrays in layer order, each checked to be (rows, width) and numeric."""
+    names = [layer.name for layer in net.layers]
+    expected = ", ".join(names)
+    notes = []
+    if isinstance(against, (str, os.PathLike)):
+        label = os.fspath(against)
+        by_name = _read_npz(label, expected)
+    elif isinstance(against, Mapping):
+        label, by_name = "the given arrays", dict(against)
+    elif isinstance(against, Sequence):
+        label = "the given arrays"
+        if len(against) != len(names):
+            raise InputError(f"against: {len(against)} arrays for {len(names)} layers ({expected})")
+        by_name = dict(zip(names, against))
+    else:
+        raise InputError(f"against: expected a list of arrays, a dict by layer name or an .npz path, "
+                         f"got {type(against).__name__}")
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        given = ", ".join(str(k) for k in by_name) or "none"
+        raise InputError(f"against: no array for layer {missing[0]!r} "
+                         f"(expected one per layer: {expected}; got: {given})")
+    extra = [str(k) for k in by_name if k not in names]
+    if extra:
+        notes.append(f"ignored arrays not named after a layer: {', '.join(extra)}")
+    arrays = []
+    for layer in net.layers:
+        arrays.append(_checked(by_name[layer.name], layer.name, n_rows, len(layer)))
+    return arrays, label, notes
+
+
+def _read_npz(path: str, expected: str) -> dict:
+    try:
+        data = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise InputError(f"against: no file {path!r}") from None
+    except OSError as e:
+        raise InputError(f"against: cannot read {path!r} ({e})") from None
+    except (ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise FileFormatError(f"{path}: not an .npz file of arrays ({e})") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise FileFormatError(f"{path}: one array, but an .npz file with one array per layer "
+                              f"is expected ({expected})")
+    try:
+        with data:
+            return {key: data[key] for key in data.files}
+    except ValueError as e:  # object arrays need pickle, which is never allowed here
+        raise FileFormatError(f"{path}: {e}") from None
+
+
+def _checked(values, name: str, n_rows: int, width: int) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf" and not (array.dtype == object and array.size and
+                                               all(is_number(v) for v in array.flat)):
+        raise NumberError(f"against: layer {name!r}: expected numbers, got an array of {array.dtype}")
+    if array.ndim == 1 and n_rows == 1 and array.shape == (width,):
+        array = array[np.newaxis, :]  # (width,) -> (1, width)
+    if array.shape != (n_rows, width):
+        raise InputError(f"against: layer {name!r} has shape {array.shape} but expected "
+                         f"{(n_rows, width)} ({n_rows} rows x {width} neurons)")
+    return array
+
+
+def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[float, float, str]:
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    least = min(floats, key=lambda d: d.itemsize).name if floats else "float64"
+    default_rtol, default_atol = DEFAULT_TOLERANCES.get(least, DEFAULT_TOLERANCES["float64"])
+    given = [name for name, v in (("rtol", rtol), ("atol", atol)) if v is not None]
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value is not None and not (is_number(value) and is_finite(value) and value >= 0):
+            raise InputError(f"{name}: expected a number >= 0, got {value!r}")
+    source = (f"defaults for {least}" if not given else
+              "given" if len(given) == 2 else f"{given[0]} given, the other the default for {least}")
+    return (float(default_rtol if rtol is None else rtol),
+            float(default_atol if atol is None else atol), source)
+
+
+# -- the checks -----------------------------------------------------------------------------------
+
+
+def _check_layers(report: Report, net: Network, m: Matrices, x: np.ndarray, ours: list,
+                  got: list, theirs: list, rows: list) -> None:
+    """Fill the report: each layer's agreement, the first difference, and the diagnoses."""
+    rtol, atol = report.rtol, report.atol
+    scale = np.zeros(x.shape)
+    for k, layer in enumerate(net.layers):
+        w, b, act = m.weights[k], m.biases[k], m.activations[k]
+        prev_ours = x if k == 0 else ours[k - 1]
+        prev_got = x if k == 0 else got[k - 1]
+        prev_scale = scale
+        scale = layer_scale(prev_scale, prev_ours, w, b, act)
+        agree, diff, rel = agreement(ours[k], got[k], scale, rtol, atol)
+        alone = activate(act, affine(prev_got, w, b))  # (rows, n_in) -> (rows, n_out)
+        alone_scale = layer_scale(prev_scale, prev_got, w, b, act)
+        alone_ok = bool(agreement(alone, got[k], alone_scale, rtol, atol)[0].all())
+        bad = ~agree
+        max_abs = _max(diff)
+        if ours[k].dtype.kind == "i" and got[k].dtype.kind in "iu":
+            max_abs = int(max_abs)  # ints differ by an int: show 13, not 13.0
+        result = LayerResult(layer.name, len(layer), int(agree.size), int(bad.sum()),
+                             max_abs, _max(rel), alone_ok,
+                             [n.name for j, n in enumerate(layer.neurons) if bad[:, j].any()])
+        report.layers.append(result)
+        if result.ok:
+            continue
+        if report.first is None:
+            r, j = (int(i) for i in np.argwhere(bad)[0])
+            record = net.trace(rows[r]).layers[k].neurons[j]
+            report.first = Difference(layer.name, layer.neurons[j].name, j, r,
+                                      record.a, _scalar(theirs[k][r, j]), record)
+            # the first wrong layer is judged from the correct previous values
+            report.diagnoses += diagnose(layer.name, w, b, act, prev_ours, got[k], scale, rtol, atol)
+        elif not alone_ok:
+            # a later layer that is wrong by itself: judged from the values it was given
+            report.diagnoses += diagnose(layer.name, w, b, act, prev_got, got[k], alone_scale,
+                                         rtol, atol)
+
+
+def agreement(expected: np.ndarray, got: np.ndarray, scale: np.ndarray, rtol: float,
+              atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per value: whether it agrees, the absolute difference, and the difference relative to scale.
+
+    Ints (and exact Fractions or Decimals) are subtracted exactly. NaN on both sides
+    agrees (difference 0), NaN on one side does not (difference nan); infinities
+    agree only with the same infinity.
+
+    >>> ok, diff, rel = agreement(np.array([[1.0, np.nan, 3.0]]), np.array([[1.0, np.nan, np.nan]]),
+    ...                           np.zeros((1, 3)), 1e-9, 0.0)
+    >>> ok.tolist(), diff.tolist()
+    ([[True, True, False]], [[0.0, 0.0, nan]])
+    """
+    e, g = expected.astype(np.float64), got.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = _exact_difference(expected, got)
+        if diff is None:
+            diff = np.abs(e - g)
+        finite = np.isfinite(e) & np.isfinite(g)
+        same = (e == g) | (np.isnan(e) & np.isnan(g))
+        size = np.maximum(np.abs(np.where(np.isfinite(e), e, 0.0)), scale)
+        agree = np.where(finite, diff <= atol + rtol * size, same)
+        diff = np.where(same & ~finite, 0.0, diff)
+        rel = np.where(diff == 0, 0.0, diff / np.where(size == 0, 1.0, size))
+        rel = np.where((size == 0) & (diff != 0), np.inf, rel)
+    return agree, diff, rel
+
+
+def _exact_difference(expected: np.ndarray, got: np.ndarray) -> np.ndarray | None:
+    """|expected - got| computed exactly when neither side is a float array, else None."""
+    if expected.dtype.kind == "f" or got.dtype.kind == "f":
+        return None
+    try:
+        return np.abs(expected.astype(object) - got.astype(object)).astype(np.float64)
+    except (TypeError, ArithmeticError):  # e.g. a Decimal and a float: compare as floats
+        return None
+
+
+def _scalar(value):
+    """A numpy scalar as the Python number it holds (object arrays hold Python numbers already)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _max(values: np.ndarray) -> float:
+    if values.size == 0:
+        return 0.0
+    if np.isnan(values).any():
+        return float("nan")
+    return float(values.max())
+
+
+# -- the diagnoses ----------------------------------------------------------------------------------
+
+
+def diagnose(layer: str, w: np.ndarray, b: np.ndarray, activation: Activation, prev: np.ndarray,
+             got: np.ndarray, scale: np.ndarray, rtol: float, atol: float) -> list[Diagnosis]:
+    """The likely bugs that explain `got` for a layer reading `prev`, (rows, n_in) -> (rows, n_out).
+
+    Each hypothesis recomputes the layer from `prev` with one mistake; it is named
+    only when it reproduces every value of `got` within tolerance while the
+    correct computation does not.
+    """
+    def reproduces(a: np.ndarray) -> bool:
+        return bool(agreement(a, got, scale, rtol, atol)[0].all())
+
+    if reproduces(activate(activation, affine(prev, w, b))):
+        return []
+    return [Diagnosis(layer, kind, message) for kind, message, values
+            in _hypotheses(layer, w, b, activation, prev) if reproduces(values)]
+
+
+def _hypotheses(layer: str, w: np.ndarray, b: np.ndarray, act: Activation, prev: np.ndarray):
+    """(kind, message, the layer's outputs with that mistake), for each mistake that applies here."""
+    place = f"layer {layer!r}"
+    n_out, n_in = w.shape
+    if n_out == n_in and not np.array_equal(w, w.T):
+        # (rows, n) @ (n, n) -> (rows, n): x @ W rather than x @ W.T
+        yield ("transposed_weights",
+               f"{place}: transposed weight matrix: the values are x @ W + b, but W ({n_out}x{n_in}) "
+               f"has one row per neuron, so the layer is x @ W.T + b (each neuron read a column of W)",
+               activate(act, affine(prev, w.T, b)))
+    if np.any(b != 0):
+        yield ("missing_bias",
+               f"{place}: missing bias: the values are x @ W.T without + b",
+               activate(act, affine(prev, w, np.zeros_like(b))))
+    z = affine(prev, w, b)  # (rows, n_in) -> (rows, n_out)
+    others = [get_activation(name) for name in ACTIVATIONS if name != "identity"]
+    if act.name == "identity":
+        for other in others:
+            yield ("extra_activation",
+                   f"{place}: {_describe(other)} applied where the layer has no activation (identity)",
+                   activate(other, z))
+        return
+    yield ("missing_activation",
+           f"{place}: {_describe(act)} is missing: the values are the weighted sums z "
+           f"(if these are pre-activation values, compare the outputs after {_describe(act)})", z)
+    for other in others:
+        if other != act:
+            yield ("wrong_activation",
+                   f"{place}: {_describe(other)} used where the layer has {_describe(act)}",
+                   activate(other, z))
+
+
+def _describe(act: Activation) -> str:
+    params = act.params()
+    if not params:
+        return act.name
+    return f"{act.name}({', '.join(f'{k}={fmt(v)}' for k, v in params.items())})"
+
+
+def _columns(table: list[list[str]], right: tuple[int, ...]) -> list[str]:
+    widths = [max(len(row[c]) for row in table) for c in range(len(table[0]))]
+    return ["  ".join(cell.rjust(widths[c]) if c in right else cell.ljust(widths[c])
+                      for c, cell in enumerate(row)).rstrip() for row in table]

@@ -1,0 +1,293 @@
+"""The same network as numpy matrices: one row per neuron, and the batch forward pass as matrix products.
+
+This is the independent reference the scalar engine is checked against: it never
+calls a neuron or an activation of the engine, only numpy.
+
+>>> from scalarnet import load
+>>> m = matrices(load("tutorial-deep"))
+>>> m.weights[0]
+array([[ 2,  4],
+       [ 4, -5]])
+>>> run = forward(m, [[3, 5], [1, 1]])
+>>> run.z[0]
+array([[ 26, -13],
+       [  6,  -1]])
+>>> run.output
+array([[182],
+       [ 42]])
+
+Dtypes, chosen from the values so that ints stay ints as in the engine:
+
+- every weight, bias and input an int: int64, exact; a layer whose sums could
+  leave int64 is computed in object arrays of Python ints instead (still exact);
+- a Fraction or a Decimal anywhere: object arrays, exact with the engine's own
+  arithmetic; tanh, sigmoid and softmax turn them into float64, as the engine
+  turns them into floats;
+- anything else (floats, or floats mixed with ints): float64.
+
+numpy's matrix product sums in its own order (blocked, maybe with fused
+multiply-adds), so float results differ from the engine's left-to-right sum by
+a few units in the last place of the *sum of the magnitudes*: see
+`scalarnet.compare` for how that is tolerated.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .errors import InputError, NetworkError, NumberError
+from .layer import Layer
+from .network import Network
+from .neuron import Neuron
+
+_INT64_LIMIT = 2 ** 63
+
+
+def as_array(values, place: str = "values") -> np.ndarray:
+    """Python numbers (nested lists) as an array with the dtype rules above.
+
+    >>> as_array([[1, 2]]).dtype, as_array([1, 2.5]).dtype, as_array([Fraction(1, 3)]).dtype
+    (dtype('int64'), dtype('float64'), dtype('O'))
+    >>> as_array([2 ** 70]).dtype  # too big for int64: exact Python ints
+    dtype('O')
+    """
+    try:
+        array = values if isinstance(values, np.ndarray) else np.array(values)
+    except (ValueError, OverflowError) as e:
+        raise InputError(f"{place}: not a rectangular table of numbers ({e})") from None
+    kind = array.dtype.kind
+    if kind == "u" and array.size and array.max() > np.iinfo(np.int64).max:
+        return array.astype(object)  # 2**63 and up: Python ints, never wrapped around
+    if kind in "iu":
+        return array.astype(np.int64)
+    if kind == "f":
+        return array.astype(np.float64)
+    if kind == "O" and all(isinstance(v, (int, float, Fraction, Decimal)) and not isinstance(v, bool)
+                           for v in array.flat):
+        return array
+    raise NumberError(f"{place}: expected numbers, got an array of {array.dtype}")
+
+
+@dataclass
+class Matrices:
+    """A network as arrays: `weights[k]` is (neurons, inputs), `biases[k]` is (neurons,).
+
+    Names are kept so that `to_network()` gives back an equal network.
+    """
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    activations: list[Activation]
+    layer_names: list[str]
+    neuron_names: list[list[str]]
+    input_names: list[str]
+    name: str = "network"
+
+    @property
+    def widths(self) -> list[int]:
+        """The number of inputs, then each layer's number of neurons."""
+        return [len(self.input_names)] + [w.shape[0] for w in self.weights]
+
+    def to_network(self, **kwargs) -> Network:
+        """The scalar network with these weights, biases, activations and names.
+
+        >>> from scalarnet import load
+        >>> net = load("tutorial-deep")
+        >>> matrices(net).to_network().layers == net.layers
+        True
+        """
+        layers = []
+        for k, (w, b, act) in enumerate(zip(self.weights, self.biases, self.activations)):
+            neurons = [Neuron(n, row, bias) for n, row, bias
+                       in zip(self.neuron_names[k], w.tolist(), b.tolist(), strict=True)]
+            layers.append(Layer(self.layer_names[k], neurons, act))
+        return Network(layers, inputs=self.input_names, name=kwargs.pop("name", self.name), **kwargs)
+
+
+def matrices(net: Network) -> Matrices:
+    """The network's weight matrices (one row per neuron, one column per input) and bias vectors."""
+    weights, biases = [], []
+    for layer in net.layers:
+        place = f"layer {layer.name!r}"
+        weights.append(as_array([n.weights for n in layer.neurons], f"{place}, weights"))
+        biases.append(as_array([n.bias for n in layer.neurons], f"{place}, biases"))
+    return Matrices(weights, biases, [layer.activation for layer in net.layers],
+                    [layer.name for layer in net.layers],
+                    [[n.name for n in layer.neurons] for layer in net.layers],
+                    list(net.inputs), net.name)
+
+
+@dataclass
+class Pass:
+    """A batch forward pass: `z[k]` and `a[k]` are (rows, neurons of layer k), layer by layer."""
+
+    layer_names: list[str]
+    z: list[np.ndarray] = field(default_factory=list)
+    a: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def output(self) -> np.ndarray:
+        """The last layer's activations, (rows, outputs)."""
+        return self.a[-1]
+
+    def layer(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(z, a) of the layer called `name`."""
+        if name not in self.layer_names:
+            raise NetworkError(f"no layer {name!r} (layers: {', '.join(self.layer_names)})")
+        k = self.layer_names.index(name)
+        return self.z[k], self.a[k]
+
+
+def forward(net: Network | Matrices, rows) -> Pass:
+    """Every layer's weighted sums and activations for a batch of rows, as matrix products.
+
+    `rows` is a (rows, inputs) table: a 2-D array or a list of lists in input order.
+    """
+    m = net if isinstance(net, Matrices) else matrices(net)
+    x = as_array(rows, "rows")
+    n_inputs = len(m.input_names)
+    if x.ndim != 2 or x.shape[1] != n_inputs:
+        raise InputError(f"rows: shape {x.shape} but the network reads (rows, {n_inputs}) "
+                         f"({', '.join(m.input_names)})")
+    run = Pass(list(m.layer_names))
+    a = x  # (rows, inputs)
+    for w, b, act in zip(m.weights, m.biases, m.activations):
+        z = affine(a, w, b)  # (rows, n_in) -> (rows, n_out)
+        a = activate(act, z)  # (rows, n_out) -> (rows, n_out)
+        run.z.append(z)
+        run.a.append(a)
+    return run
+
+
+def affine(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """z = a @ w.T + b for a batch: a is (rows, n_in), w (n_out, n_in), b (n_out,)."""
+    if a.dtype.kind == "i" and w.dtype.kind == "i" and b.dtype.kind == "i" and _may_overflow(a, w, b):
+        a, w, b = a.astype(object), w.astype(object), b.astype(object)
+    # (rows, n_in) @ (n_in, n_out) -> (rows, n_out); + (n_out,) broadcasts over the rows
+    with np.errstate(invalid="ignore", over="ignore"):  # inf*0 is NaN here as in the engine, silently
+        return a @ w.T + b
+
+
+def _may_overflow(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> bool:
+    """Whether some |sum| could reach 2**63: max|a| * max row sum of |w| + max|b|, in Python ints."""
+    if a.size == 0:
+        return False
+    big_a = max(abs(int(a.max())), abs(int(a.min())))
+    row_sums = np.abs(w.astype(object)).sum(axis=1)  # (n_out, n_in) -> (n_out,), exact
+    big_b = max(abs(int(v)) for v in b.tolist())
+    return big_a * int(row_sums.max()) + big_b >= _INT64_LIMIT
+
+
+def activate(activation: Activation | str, z: np.ndarray) -> np.ndarray:
+    """The activation of a batch of weighted sums z, (rows, n) -> (rows, n), in numpy.
+
+    relu keeps ints and Fractions; NaN passes through relu and leaky_relu as in the engine.
+
+    >>> activate("relu", np.array([[26, -13]]))
+    array([[26,  0]])
+    >>> activate("softmax", np.array([[1000.0, 1000.0]]))
+    array([[0.5, 0.5]])
+    """
+    act = get_activation(activation)
+    name = act.name
+    if name == "identity":
+        return z
+    if name == "relu":
+        if z.dtype == object:
+            return np.where((z > 0) | (z != z), z, z * 0)  # z * 0 keeps a Fraction a Fraction
+        return np.maximum(z, np.zeros((), dtype=z.dtype))  # NaN propagates
+    if name == "leaky_relu":
+        return _leaky_relu(z, act.slope)
+    f = _as_float(z)
+    if name == "tanh":
+        return np.tanh(f)
+    if name == "sigmoid":
+        # exp of -|z| never overflows: 1/(1+e^-z) for z >= 0, e^z/(1+e^z) below
+        e = np.exp(-np.abs(f))
+        return np.where(f >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if name == "softmax":
+        return _softmax(f)
+    raise NetworkError(f"vectorized: no numpy version of activation {name!r}")
+
+
+def _as_float(z: np.ndarray) -> np.ndarray:
+    return z.astype(np.float64) if z.dtype != np.float64 else z
+
+
+def _leaky_relu(z: np.ndarray, slope) -> np.ndarray:
+    if z.dtype != object:
+        return np.where(z > 0, z, slope * z)
+    # Exact values keep their kind, as in the engine: a float slope becomes 1/100 or Decimal('0.01').
+    def one(v):
+        if v > 0 or v != v:
+            return v
+        s = slope
+        if isinstance(v, Decimal) and not isinstance(s, Decimal):
+            s = Decimal(repr(s))
+        elif isinstance(v, Fraction) and isinstance(s, float):
+            s = Fraction(repr(s))
+        return s * v
+    return np.frompyfunc(one, 1, 1)(z)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row's max; an infinite max shares the row among its infs."""
+    if z.shape[1] == 0:
+        return z.copy()
+    top = np.max(z, axis=1, keepdims=True)  # (rows, n) -> (rows, 1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.exp(z - np.where(np.isinf(top) & (top > 0), 0.0, top))  # (rows, n)
+        out = e / e.sum(axis=1, keepdims=True)  # (rows, n) / (rows, 1)
+    infinite = np.isposinf(top[:, 0])
+    if infinite.any():
+        hits = np.isposinf(z[infinite])  # (k, n) bool
+        out[infinite] = hits / hits.sum(axis=1, keepdims=True)
+    nan_rows = np.isnan(z).any(axis=1)
+    out[nan_rows] = math.nan
+    return out
+
+
+def layer_scales(m: Matrices, x: np.ndarray, activations: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """How large the sums behind each value are: the scale float errors are relative to.
+
+    For layer k, `S_k = |W_k| @ (S_{k-1} + |a_{k-1}|) + |b_k|` with `S_0 = 0` and
+    `a_0 = x`: the sum of the magnitudes of every product (the rounding error of a
+    dot product is a few units in the last place of this, not of the result, which
+    can be 0 after cancellation), plus the earlier layers' errors carried through
+    the weights. The activations are all 1-Lipschitz, so a's error is at most z's;
+    softmax mixes its row, so its scale is the row's largest. `activations[k]` is
+    `a_k`, (rows, width). Non-finite values add nothing: they are compared exactly.
+    """
+    scale = np.zeros(x.shape, dtype=np.float64)
+    prev = x
+    scales = []
+    for w, b, act, a in zip(m.weights, m.biases, m.activations, activations):
+        scale = layer_scale(scale, prev, w, b, act)
+        scales.append(scale)
+        prev = a
+    return scales
+
+
+def layer_scale(prev_scale: np.ndarray, prev: np.ndarray, w: np.ndarray, b: np.ndarray,
+                activation: Activation) -> np.ndarray:
+    """One step of `layer_scales`: the scale of a layer reading `prev`, (rows, n_in) -> (rows, n_out)."""
+    magnitude = prev_scale + _finite_abs(prev)  # (rows, n_in)
+    with np.errstate(over="ignore"):
+        # (rows, n_in) @ (n_in, n_out) -> (rows, n_out); + (n_out,) broadcasts over the rows
+        scale = magnitude @ _finite_abs(w).T + _finite_abs(b)
+    if not activation.elementwise:  # (rows, n_out) -> (rows, 1) -> (rows, n_out)
+        scale = np.broadcast_to(scale.max(axis=1, initial=0.0, keepdims=True), scale.shape).copy()
+    return scale
+
+
+def _finite_abs(values: np.ndarray) -> np.ndarray:
+    f = np.abs(_as_float(values))
+    f[~np.isfinite(f)] = 0.0
+    return f

@@ -1,0 +1,389 @@
+"""compare: the report, the first wrong neuron, the diagnoses (each both ways), bad `against`, the CLI."""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from scalarnet import FileFormatError, InputError, Network, NumberError, Report, compare, load
+from scalarnet.cli import main
+
+TUTORIAL = ["tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep"]
+
+# tutorial-deep at [3, 5] with relu forgotten in both hidden layers: each layer is x @ W.T
+DEEP_NO_RELU = [[[26, -13]], [[-52, 0]], [[-104]]]
+
+
+# -- agreement --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", TUTORIAL)
+def test_tutorial_examples_agree_bit_for_bit(name):
+    net = load(name)
+    report = compare(net, [net.example_input])
+    assert report.ok and report.first is None and report.diagnoses == []
+    assert [(r.max_abs, r.max_rel, r.differing) for r in report.layers] == [(0, 0.0, 0)] * len(net.layers)
+
+
+def test_int_layers_report_int_differences():
+    report = compare(load("tutorial-forward"), [[40, 0]])
+    assert [type(r.max_abs) for r in report.layers] == [int, int]
+
+
+def test_report_text_when_everything_agrees():
+    report = compare(load("tutorial-deep"), [[3, 5], {"x0": 1, "x1": 1}])
+    assert str(report) == (
+        "compare 'tutorial-deep' (2-2-2-1), 2 rows: scalar engine vs vectorized (numpy)\n"
+        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64)\n"
+        "layer    width  differ  max abs diff  max rel diff  alone  result\n"
+        "hidden1      2     0/4             0           0.0  ok     ok\n"
+        "hidden2      2     0/4             0           0.0  ok     ok\n"
+        "output       1     0/2             0           0.0  ok     ok\n"
+        "all 3 layers agree")
+
+
+def test_report_text_names_the_first_wrong_neuron():
+    report = compare(load("tutorial-deep"), [[3, 5]], against=DEEP_NO_RELU)
+    # hidden1.node0_1: |3*4| + |5*(-5)| = 37 behind it, 13 off -> 13/37; hidden2 carries
+    # hidden1's sizes (26+26, 37+0) through |W| = [[1, 2], [1, 2]]: 126 each, 52 off at most
+    assert str(report) == (
+        "compare 'tutorial-deep' (2-2-2-1), 1 row: scalar engine vs the given arrays\n"
+        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64)\n"
+        "layer    width  differ  max abs diff  max rel diff  alone  result\n"
+        "hidden1      2     1/2            13         0.351  wrong  DIFFERS\n"
+        "hidden2      2     2/2            52         0.413  wrong  DIFFERS\n"
+        "output       1     1/1           286         0.217  ok     DIFFERS\n"
+        "alone: the layer recomputed from the other side's own previous values "
+        "(ok = right, only inherits a difference)\n"
+        "hidden1: neurons that differ: node0_1 (1 of 2)\n"
+        "hidden2: neurons that differ: node1_0, node1_1 (2 of 2)\n"
+        "output: neurons that differ: output (1 of 1)\n"
+        "\n"
+        "first difference: layer 'hidden1', neuron 'node0_1', row 0\n"
+        "  expected (scalar engine): 0\n"
+        "  got (the given arrays): -13\n"
+        "  right arithmetic: node0_1: 3*4 + 5*(-5) = -13 -> relu(-13) = 0\n"
+        "likely bug:\n"
+        "  layer 'hidden1': relu is missing: the values are the weighted sums z "
+        "(if these are pre-activation values, compare the outputs after relu)\n"
+        "  layer 'hidden2': relu is missing: the values are the weighted sums z "
+        "(if these are pre-activation values, compare the outputs after relu)")
+    assert not report.ok and isinstance(report, Report)
+
+
+def test_first_difference_is_the_first_row_of_the_first_wrong_layer():
+    net = load("tutorial-deep")
+    rows = [[0, 0], [3, 5], [1, 1]]
+    against = [np.array(a) for a in compare_values(net, rows)]
+    against[1][2, 1] += 1  # row 2, hidden2.node1_1
+    against[1][1, 0] += 1  # row 1, hidden2.node1_0: the first in reading order
+    report = compare(net, rows, against=against)
+    f = report.first
+    assert (f.path, f.index, f.row, f.expected, f.got) == ("hidden2.node1_0", 0, 1, 0, 1)
+    assert f.arithmetic() == net.trace([3, 5]).neuron("hidden2.node1_0").text()
+    assert [r.ok for r in report.layers] == [True, False, True]  # the output was left as it was
+    # one value off by one fits none of the named bugs
+    assert report.diagnoses == []
+    assert str(report).endswith("likely bug: none of transposed_weights, missing_bias, extra_activation, "
+                                "missing_activation, wrong_activation reproduces the values "
+                                "(recomputed from the correct previous layer)")
+
+
+def compare_values(net, rows):
+    """Each layer's outputs for the rows, from the engine, as (rows, width) lists."""
+    traces = [net.trace(r) for r in rows]
+    return [[t.layers[k].a for t in traces] for k in range(len(net.layers))]
+
+
+def test_long_sums_are_shortened():
+    net = Network.from_matrices([[list(range(1, 21))]], [[1]])
+    report = compare(net, [[1] * 20], against=[[[0]]])
+    assert report.first.arithmetic() == (
+        "output: 1*1 + 1*2 + 1*3 + 1*4 + 1*5 + 1*6 + 1*7 + 1*8 + ... (10 more) ... "
+        "+ 1*19 + 1*20 + 1 = 211")
+
+
+NAN = math.nan
+
+NANS = {
+    "same-place": ([NAN, 1.0], [NAN, 1.0], True, 0.0),
+    "one-side": ([NAN, 1.0], [0.0, 1.0], False, NAN),
+    "other-side": ([0.0, 1.0], [NAN, 1.0], False, NAN),
+    "inf-equal": ([math.inf, -math.inf], [math.inf, -math.inf], True, 0.0),
+    "inf-sign": ([math.inf, 0.0], [-math.inf, 0.0], False, math.inf),
+    "inf-vs-finite": ([math.inf, 0.0], [1e308, 0.0], False, math.inf),
+}
+
+
+@pytest.mark.parametrize("column, against, ok, max_abs", NANS.values(), ids=NANS.keys())
+def test_nan_and_inf(column, against, ok, max_abs):
+    net = Network.from_matrices([[[1.0]]])  # one input, output = input: one value per row
+    report = compare(net, [[v] for v in column], against=[[[v] for v in against]])
+    assert report.ok is ok
+    assert report.layers[0].max_abs == pytest.approx(max_abs, nan_ok=True)
+
+
+def test_exact_fractions_compare_exactly():
+    net = Network.from_matrices([[[Fraction(1, 3), Fraction(1, 3)]]])
+    assert compare(net, [[1, 1]]).ok
+    report = compare(net, [[1, 1]], against=[[[Fraction(2, 3) + Fraction(1, 10 ** 30)]]], rtol=0, atol=0)
+    assert not report.ok and report.layers[0].max_abs == 1e-30
+
+
+# -- the diagnoses: a user's own numpy forward pass with one bug, saved as .npz ------------------
+
+W = [[[-0.65, -0.17, 1.66], [0.66, -1.64, -0.01], [-0.62, 0.15, -1.61]],
+     [[0.24, 0.24, 1.58], [0.32, 0.51, -1.49], [2.25, -1.92, 1.1]],
+     [[-0.33, -0.88, -0.66], [-0.67, 0.38, -0.11]]]
+B = [[1.48, -1.83, -0.0], [-0.89, 0.78, -2.12], [-0.34, 0.21]]
+ACTS = ["sigmoid", "relu", "identity"]
+NAMES = ["hidden1", "hidden2", "output"]
+X = [[-2.97, 1.97, 0.36], [2.01, 1.92, -1.96], [-1.6, -0.41, 1.5], [1.7, -1.42, -1.21], [-1.6, -1.17, -0.48]]
+
+NUMPY_ACTS = {"identity": lambda z: z, "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
+              "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+              "softmax": lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)}
+
+
+def user_forward(bug=None, dtype=np.float64):
+    """Someone's own numpy forward pass of the 3-3-3-2 network, with `bug` in it."""
+    a = np.array(X, dtype=dtype)
+    saved = {}
+    for name, w, b, act in zip(NAMES, W, B, ACTS):
+        w, b = np.array(w, dtype=dtype), np.array(b, dtype=dtype)
+        square = w.shape[0] == w.shape[1]
+        w_used = w if bug == "transposed" and square else w.T  # (n_in, n_out)
+        z = a @ w_used + (0 if bug == "no_bias" else b)  # (rows, n_in) @ (n_in, n_out) -> (rows, n_out)
+        if bug in ("relu_on_output", "softmax_on_output") and name == "output":
+            act = bug.split("_")[0]
+        if bug == "forgot_relu" and act == "relu":
+            act = "identity"
+        if bug == "tanh_for_sigmoid" and act == "sigmoid":
+            act = "tanh"
+        a = NUMPY_ACTS[act](z)
+        saved[name] = z if bug == "saved_z" else a
+    return saved
+
+
+def diagnosis_net():
+    return Network.from_matrices(W, B, ACTS)
+
+
+BUGS = {
+    "transposed": [("hidden1", "transposed_weights", "layer 'hidden1': transposed weight matrix: the values "
+                    "are x @ W + b, but W (3x3) has one row per neuron, so the layer is x @ W.T + b "
+                    "(each neuron read a column of W)"),
+                   ("hidden2", "transposed_weights", "layer 'hidden2': transposed weight matrix")],
+    "no_bias": [("hidden1", "missing_bias", "layer 'hidden1': missing bias: the values are x @ W.T without + b"),
+                ("hidden2", "missing_bias", "layer 'hidden2': missing bias"),
+                ("output", "missing_bias", "layer 'output': missing bias")],
+    "relu_on_output": [("output", "extra_activation",
+                        "layer 'output': relu applied where the layer has no activation (identity)")],
+    "softmax_on_output": [("output", "extra_activation",
+                           "layer 'output': softmax applied where the layer has no activation (identity)")],
+    "forgot_relu": [("hidden2", "missing_activation", "layer 'hidden2': relu is missing: the values are "
+                     "the weighted sums z")],
+    "tanh_for_sigmoid": [("hidden1", "wrong_activation", "layer 'hidden1': tanh used where the layer has sigmoid")],
+    # pre-activations saved instead of outputs: the first layer with an activation shows it
+    "saved_z": [("hidden1", "missing_activation", "layer 'hidden1': sigmoid is missing")],
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("bug, expected", BUGS.items(), ids=BUGS.keys())
+def test_diagnosis_names_the_bug(tmp_path, bug, expected, dtype):
+    path = tmp_path / "acts.npz"
+    np.savez(path, **user_forward(bug, dtype))
+    report = compare(diagnosis_net(), X, against=str(path))
+    assert not report.ok
+    assert report.first.layer == expected[0][0]
+    assert [(d.layer, d.kind) for d in report.diagnoses] == [(layer, kind) for layer, kind, _ in expected]
+    for d, (_, _, message) in zip(report.diagnoses, expected):
+        assert d.message.startswith(message)
+        assert f"  {d.message}" in str(report)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16], ids=["float64", "float32", "float16"])
+def test_correct_implementation_gets_no_diagnosis(tmp_path, dtype):
+    path = tmp_path / "acts.npz"
+    np.savez(path, **user_forward(None, dtype))
+    report = compare(diagnosis_net(), X, against=path)
+    assert report.ok and report.diagnoses == [] and report.first is None
+    assert report.tolerance_source == f"defaults for {np.dtype(dtype).name}"
+
+
+@pytest.mark.parametrize("bug", BUGS)
+def test_correct_previous_values_are_what_the_diagnosis_starts_from(bug):
+    """Each hypothesis is judged by recomputing from the correct values; the correct layer must fail."""
+    from scalarnet.compare import diagnose
+    from scalarnet.vectorized import matrices
+
+    m = matrices(diagnosis_net())
+    k = BUGS[bug][0][0]
+    k = NAMES.index(k)
+    prev = np.array(X) if k == 0 else compare_values_array(k - 1)
+    got = user_forward(bug)[NAMES[k]]
+    scale = np.ones(got.shape)
+    named = diagnose(NAMES[k], m.weights[k], m.biases[k], m.activations[k], prev, got, scale, 1e-9, 1e-12)
+    assert [d.kind for d in named] == [BUGS[bug][0][1]]
+    # the same layer, given its own correct values, has nothing to diagnose
+    right = compare_values_array(k)
+    assert diagnose(NAMES[k], m.weights[k], m.biases[k], m.activations[k], prev, right, scale, 1e-9, 1e-12) == []
+
+
+def compare_values_array(k):
+    return np.array(compare_values(diagnosis_net(), X)[k])
+
+
+def test_a_bug_that_fits_no_hypothesis_is_not_named():
+    saved = user_forward(None)
+    saved["hidden2"] = saved["hidden2"] * 1.5  # off by a factor: none of the named bugs
+    report = compare(diagnosis_net(), X, against=saved)
+    assert not report.ok and report.diagnoses == []
+    # the output was computed from the unscaled values, so given the scaled ones it is wrong too
+    assert [r.alone_ok for r in report.layers] == [True, False, False]
+
+
+# -- against: bad arrays are clear errors ------------------------------------------------------------
+
+
+def deep(**changes):
+    arrays = {"hidden1": np.array([[26, 0]]), "hidden2": np.array([[0, 26]]), "output": np.array([[182]])}
+    arrays.update(changes)
+    return {k: v for k, v in arrays.items() if v is not None}
+
+
+BAD_AGAINST = {
+    "missing-layer": (deep(hidden2=None), InputError,
+                      r"^against: no array for layer 'hidden2' \(expected one per layer: hidden1, hidden2, "
+                      r"output; got: hidden1, output\)$"),
+    "mis-shaped": (deep(hidden2=np.zeros((1, 3))), InputError,
+                   r"^against: layer 'hidden2' has shape \(1, 3\) but expected \(1, 2\) \(1 rows x 2 neurons\)$"),
+    "transposed-array": (deep(hidden1=np.zeros((2, 1))), InputError,
+                         r"^against: layer 'hidden1' has shape \(2, 1\) but expected \(1, 2\)"),
+    "list-too-short": ([np.zeros((1, 2))], InputError,
+                       r"^against: 1 arrays for 3 layers \(hidden1, hidden2, output\)$"),
+    "strings": (deep(output=np.array([["x"]])), NumberError,
+                r"^against: layer 'output': expected numbers, got an array of <U1$"),
+    "not-arrays": (42, InputError, r"^against: expected a list of arrays, a dict by layer name or an "
+                                   r"\.npz path, got int$"),
+}
+
+
+@pytest.mark.parametrize("against, error, message", BAD_AGAINST.values(), ids=BAD_AGAINST.keys())
+def test_bad_against(against, error, message):
+    with pytest.raises(error, match=message):
+        compare(load("tutorial-deep"), [[3, 5]], against=against)
+
+
+def test_npz_files(tmp_path):
+    net = load("tutorial-deep")
+    missing = tmp_path / "missing.npz"
+    with pytest.raises(InputError, match=rf"^against: no file '{missing}'$"):
+        compare(net, [[3, 5]], against=missing)
+    text = tmp_path / "text.npz"
+    text.write_text("not a zip")
+    with pytest.raises(FileFormatError, match=rf"^{text}: not an \.npz file of arrays"):
+        compare(net, [[3, 5]], against=text)
+    one = tmp_path / "one.npy"
+    np.save(one, np.zeros((1, 2)))
+    with pytest.raises(FileFormatError, match=rf"^{one}: one array, but an \.npz file with one array per "
+                                              r"layer is expected \(hidden1, hidden2, output\)$"):
+        compare(net, [[3, 5]], against=one)
+
+
+def test_extra_arrays_are_noted_and_one_row_may_be_1d():
+    against = deep(hidden1=np.array([26, 0]), logits=np.zeros(3))
+    report = compare(load("tutorial-deep"), [[3, 5]], against=against)
+    assert report.ok
+    assert report.notes == ["ignored arrays not named after a layer: logits"]
+    assert "\nnote: ignored arrays not named after a layer: logits\n" in str(report)
+
+
+BAD_ROWS = {
+    "one-row-unwrapped": ([3, 5], InputError, r"^rows: expected a list of input rows, got one row \[3, 5\] "
+                                              r"\(wrap it: \[row\]\)$"),
+    "empty": ([], InputError, r"^rows: no rows to compare$"),
+    "short-row": ([[3, 5], [1]], InputError, r"^row 1: network 'tutorial-deep': 1 input value but"),
+    "string": ([[3, "5"]], NumberError, r"^row 0: input 'x1': expected a number, got '5' \(str\)$"),
+}
+
+
+@pytest.mark.parametrize("rows, error, message", BAD_ROWS.values(), ids=BAD_ROWS.keys())
+def test_bad_rows(rows, error, message):
+    with pytest.raises(error, match=message):
+        compare(load("tutorial-deep"), rows)
+
+
+@pytest.mark.parametrize("rtol, atol, message", [
+    (-1, None, r"^rtol: expected a number >= 0, got -1$"),
+    (None, math.nan, r"^atol: expected a number >= 0, got nan$"),
+    ("1e-3", None, r"^rtol: expected a number >= 0, got '1e-3'$"),
+], ids=["negative", "nan", "string"])
+def test_bad_tolerances(rtol, atol, message):
+    with pytest.raises(InputError, match=message):
+        compare(load("tutorial-deep"), [[3, 5]], rtol=rtol, atol=atol)
+
+
+def test_given_tolerances_are_used_and_said():
+    against = deep(output=np.array([[182.5]]))
+    assert not compare(load("tutorial-deep"), [[3, 5]], against=against).ok
+    report = compare(load("tutorial-deep"), [[3, 5]], against=against, atol=0.5)
+    assert report.ok and (report.rtol, report.atol) == (1e-9, 0.5)
+    assert report.tolerance_source == "atol given, the other the default for float64"
+    assert compare(load("tutorial-deep"), [[3, 5]], rtol=0, atol=0).tolerance_source == "given"
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_agrees_exit_0(capsys, tmp_path):
+    code, out, err = run(capsys, "compare", "tutorial-deep")
+    assert (code, err) == (0, "")
+    assert out.startswith("compare 'tutorial-deep' (2-2-2-1), 1 row: scalar engine vs vectorized (numpy)\n")
+    assert out.endswith("\nall 3 layers agree\n")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("x0,x1\n3,5\n-1,2.5\n")
+    code, out, _ = run(capsys, "compare", "tutorial-deep", "--inputs", rows)
+    assert code == 0 and ", 2 rows:" in out
+
+
+def test_cli_difference_exit_1(capsys, tmp_path):
+    acts = tmp_path / "acts.npz"
+    np.savez(acts, hidden1=np.array(DEEP_NO_RELU[0]), hidden2=np.array(DEEP_NO_RELU[1]),
+             output=np.array(DEEP_NO_RELU[2]))
+    code, out, err = run(capsys, "compare", "tutorial-deep", "--input", "3", "5", "--against", acts)
+    assert (code, err) == (1, "")
+    assert f"  got ({acts}): -13\n" in out
+    assert "  right arithmetic: node0_1: 3*4 + 5*(-5) = -13 -> relu(-13) = 0\n" in out
+    assert "  layer 'hidden1': relu is missing" in out
+    # a loose enough tolerance accepts it: exit 0
+    code, _, _ = run(capsys, "compare", "tutorial-deep", "--input", "3", "5", "--against", acts,
+                     "--rtol", "1", "--atol", "300")
+    assert code == 0
+
+
+def test_cli_bad_input_exit_2(capsys, tmp_path):
+    shaped = tmp_path / "shaped.npz"
+    np.savez(shaped, hidden1=np.zeros((1, 2)), hidden2=np.zeros((2, 2)), output=np.zeros((1, 1)))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("x0,x1\n3,5\n")
+    cases = [
+        (["--against", tmp_path / "none.npz"], f"against: no file '{tmp_path / 'none.npz'}'"),
+        (["--against", shaped], "against: layer 'hidden2' has shape (2, 2) but expected (1, 2) "
+                                "(1 rows x 2 neurons)"),
+        (["--rtol", "x"], "argument --rtol: invalid float value: 'x'"),
+        (["--atol", "-1"], "atol: expected a number >= 0, got -1.0"),
+        (["--input", "3", "5", "--inputs", rows], "give either --input or --inputs, not both"),
+        (["--input", "3"], "network 'tutorial-deep': 1 input value but the network has 2 inputs (x0, x1)"),
+    ]
+    for extra, message in cases:
+        code, out, err = run(capsys, "compare", "tutorial-deep", *extra)
+        assert (code, out, err) == (2, "", f"scalarnet: error: {message}\n"), extra
