@@ -1,16 +1,17 @@
 """scalarnet: see exactly what a neural network computes, one neuron and one multiply at a time."""
 
 from .activations import ACTIVATIONS, Activation, get_activation
-from .compare import Report, compare
+from .debugger import Debugger
 from .errors import FileFormatError, InputError, NetworkError, NumberError, ScalarnetError
 from .files import examples, load, loads, save
 from .layer import Layer
 from .network import Network
 from .neuron import Neuron
+from .steps import Step, StepError
 from .trace import LayerRecord, NeuronRecord, Trace
 
 __all__ = [
-    "ACTIVATIONS", "Activation", "FileFormatError", "InputError", "Layer", "LayerRecord",
-    "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "Report", "ScalarnetError",
-    "Trace", "compare", "examples", "get_activation", "load", "loads", "save",
+    "ACTIVATIONS", "Activation", "Debugger", "FileFormatError", "InputError", "Layer", "LayerRecord",
+    "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "ScalarnetError",
+    "Step", "StepError", "Trace", "examples", "get_activation", "load", "loads", "save",
 ]

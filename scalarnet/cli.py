@@ -13,6 +13,7 @@ import sys
 from fractions import Fraction
 
 from . import files
+from .debugger import STOP_ON, Console, Debugger
 from .errors import InputError, ScalarnetError
 from .network import Network
 from .numbers import fmt
@@ -151,18 +152,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare
-
-    net = load_net(args)
-    if args.inputs and args.input:
-        raise CLIError("give either --input or --inputs, not both")
-    rows = read_rows(args.inputs, net) if args.inputs else [one_input(args, net)]
-    report = compare(net, rows, against=args.against, rtol=args.rtol, atol=args.atol)
-    print(report.text(args.digits))
-    return 0 if report.ok else 1
-
-
 TUTORIAL = ("tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep")
 
 
@@ -175,6 +164,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(trace.text(args.digits))
         print()
     return 0
+
+
+def cmd_step(args: argparse.Namespace) -> int:
+    net = load_net(args)
+    x = one_input(args, net)
+    bound = None if args.bound is None else parse_number(args.bound, "--bound")
+    dbg = Debugger(net, x, args.granularity, stop_on=args.stop_on or (), bound=bound,
+                   digits=args.digits)
+    for name in args.breakpoints or ():
+        dbg.break_at(name)
+    console = Console(dbg)
+    print(console.start(go=bool(args.breakpoints or args.stop_on)), flush=True)
+    for line in _command_lines():
+        reply, over = console.do(line)
+        if reply:
+            print(reply, flush=True)
+        if over:
+            break
+    return 0
+
+
+def _command_lines():
+    """Commands typed at a terminal (after a prompt), or read from a pipe line by line (echoed)."""
+    if sys.stdin.isatty():
+        while True:
+            try:
+                yield input(Console.PROMPT)
+            except EOFError:
+                print()
+                return
+    for line in sys.stdin:
+        line = line.rstrip("\r\n")
+        print(f"{Console.PROMPT}{line}")
+        yield line
 
 
 # -- the parser -----------------------------------------------------------------------------------
@@ -207,23 +230,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--digits", type=int, help="significant digits for floats")
     p.set_defaults(func=cmd_explain)
 
-    p = sub.add_parser("compare", help="check the numpy matrix pass, or your own layer outputs "
-                       "(--against), against the scalar engine; exit 1 on a difference")
-    add_net_arguments(p, inputs_file=True)
-    p.add_argument("--against", metavar="NPZ",
-                   help="an .npz file with each layer's outputs (after the activation), "
-                        "rows x width, named by layer; default: scalarnet's own numpy pass")
-    p.add_argument("--rtol", type=float, help="relative tolerance (default by dtype: 1e-9 for "
-                   "float64, 1e-5 for float32)")
-    p.add_argument("--atol", type=float, help="absolute tolerance (default 1e-12 for float64, "
-                   "1e-7 for float32)")
-    p.add_argument("--digits", type=int, default=6,
-                   help="significant digits for floats in the arithmetic line (default 6)")
-    p.set_defaults(func=cmd_compare)
-
     p = sub.add_parser("demo", help="walk through the tutorial's four examples")
     p.add_argument("--digits", type=int, help="significant digits for floats")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("step", help="step through the forward pass: next, back, breakpoints, frames")
+    add_net_arguments(p)
+    p.add_argument("--granularity", choices=("op", "neuron", "layer"), default="op",
+                   help="a step is one multiply-add (op, the default), a neuron or a layer")
+    p.add_argument("--break", dest="breakpoints", action="append", metavar="NAME",
+                   help="start at the first step of this layer or neuron (repeatable)")
+    p.add_argument("--stop-on", action="append", choices=STOP_ON,
+                   help="start at the first NaN/infinity (nan), a dead ReLU (dead-relu) or a "
+                        "value beyond --bound (magnitude); repeatable")
+    p.add_argument("--bound", metavar="NUMBER",
+                   help="the magnitude bound for --stop-on magnitude")
+    p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.set_defaults(func=cmd_step)
     return parser
 
 

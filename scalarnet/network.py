@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .activations import Activation, get_activation
+from .debugger import forward_with_breakpoint
 from .errors import InputError, NetworkError, ScalarnetError
 from .layer import Layer
 from .neuron import Neuron
 from .numbers import Number, check_number
+from .steps import Step, steps
 from .trace import LayerRecord, NeuronRecord, Trace
 
 
@@ -183,9 +185,17 @@ class Network:
             check_number(v, f"input {name!r}")
         return values
 
-    def forward(self, x: Sequence[Number] | Mapping[str, Number]) -> list:
-        """The output for one input: a list with one value per output neuron."""
+    def forward(self, x: Sequence[Number] | Mapping[str, Number],
+                breakpoint_at: str | None = None) -> list:
+        """The output for one input: a list with one value per output neuron.
+
+        `breakpoint_at="hidden1.node0_1"` stops in Python's debugger (`breakpoint()`,
+        so PYTHONBREAKPOINT applies) inside that neuron's multiply-add loop, where the
+        locals are `inputs`, `weights`, `bias`, `total` (the running sum), `x` and `w`.
+        """
         values = self.input_values(x)
+        if breakpoint_at is not None:
+            return forward_with_breakpoint(self, values, breakpoint_at)
         for layer in self.layers:
             values = layer(values)
         return values
@@ -199,6 +209,11 @@ class Network:
             except ScalarnetError as e:
                 raise type(e)(f"row {r}: {e}") from None
         return outputs
+
+    def steps(self, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
+              digits: int | None = None) -> Iterator[Step]:
+        """The forward pass one step at a time ("op", "neuron" or "layer"): see `scalarnet.steps`."""
+        return steps(self, x, granularity, digits)
 
     def trace(self, x: Sequence[Number] | Mapping[str, Number]) -> Trace:
         """The whole pass recorded: every neuron's products, z and a; see `Trace`."""
@@ -261,6 +276,12 @@ class Network:
     def __repr__(self) -> str:
         shape = "-".join(str(w) for w in self.widths)
         return f"<Network {self.name!r} {shape}>"
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a network as its diagram (weights and biases), with no system Graphviz needed."""
+        from .diagram import diagram  # graphviz is imported only when something is drawn
+
+        return diagram(self).to_svg()
 
 
 _TUTORIAL_KEY = re.compile(r"node(?P<l>\d+)(?:_(?P<i>\d+))?|(?P<out>output)(?:_?(?P<oi>\d+))?")

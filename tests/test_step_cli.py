@@ -1,0 +1,161 @@
+"""`scalarnet step`: scripted sessions (commands piped in) with their exact output; --break, --stop-on; bad input."""
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from scalarnet.cli import main
+
+BANNER = [
+    "tutorial-deep, inputs x0 = 3, x1 = 5: 14 op steps",
+    "commands: n/Enter next, b back, c continue, break NAME, p NAME, q quit, h help",
+]
+
+
+def session(monkeypatch, capsys, commands, *argv):
+    """Run `scalarnet step ARGV` with `commands` on a non-terminal stdin; (exit code, stdout lines, stderr)."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(commands))
+    code = main(["step", *argv])
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err
+
+
+def test_step_cli_piped_next_next_back_continue_subprocess():
+    # The issue's "done when": printf 'n\nn\nb\nc\n' | scalarnet step tutorial-deep --input 3 5
+    done = subprocess.run([sys.executable, "-m", "scalarnet", "step", "tutorial-deep", "--input", "3", "5"],
+                          input="n\nn\nb\nc\n", capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == BANNER + [
+        "(step) n",
+        "step 1/14 [hidden1] node0_0: 3*2 = 6",
+        "(step) n",
+        "step 2/14 [hidden1] node0_0: 6 + 5*4 = 26",
+        "  so far: node0_0: 3*2 + 5*4 = 26",
+        "(step) b",
+        "step 1/14 [hidden1] node0_0: 3*2 = 6",
+        "(step) c",
+        "step 14/14 [output] output: 0 + 26*7 = 182",
+        "  so far: output: 0*2 + 26*7 = 182",
+        "end of the pass: output = [182]",
+    ]
+
+
+def test_step_cli_enter_is_next_and_end_of_input_quits(monkeypatch, capsys):
+    code, out, _ = session(monkeypatch, capsys, "\n\n\n", "tutorial-deep")
+    assert code == 0
+    assert out == BANNER + [
+        "(step) ",
+        "step 1/14 [hidden1] node0_0: 3*2 = 6",
+        "(step) ",
+        "step 2/14 [hidden1] node0_0: 6 + 5*4 = 26",
+        "  so far: node0_0: 3*2 + 5*4 = 26",
+        "(step) ",
+        "step 3/14 [hidden1] node0_0: relu(26) = 26",
+        "  so far: node0_0: 3*2 + 5*4 = 26 -> relu(26) = 26",
+    ]
+
+
+def test_step_cli_break_print_quit(monkeypatch, capsys):
+    commands = "break node1_1\nc\np hidden1\np node1_1\np x0\nq\nn\n"
+    code, out, _ = session(monkeypatch, capsys, commands, "tutorial-deep", "--input", "x1=5", "x0=3")
+    assert code == 0
+    assert out == BANNER + [
+        "(step) break node1_1",
+        "breakpoint hidden2.node1_1 set",
+        "(step) c",
+        "stopped: breakpoint hidden2.node1_1",
+        "step 10/14 [hidden2] node1_1: 26*1 = 26",
+        "(step) p hidden1",
+        "hidden1 = [26, 0]",
+        "(step) p node1_1",
+        "hidden2.node1_1 is not computed yet; so far: node1_1: 26*1 = 26",
+        "(step) p x0",
+        "x0 = 3",
+        "(step) q",
+    ]
+
+
+def test_step_cli_stop_on_nan_starts_at_the_first_non_finite_value(monkeypatch, capsys):
+    code, out, _ = session(monkeypatch, capsys, "b\n", "tutorial-deep", "--input", "3", "nan",
+                           "--stop-on", "nan")
+    assert code == 0
+    assert out == [
+        "tutorial-deep, inputs x0 = 3, x1 = nan: 14 op steps",
+        BANNER[1],
+        "stopped: the first non-finite value (nan) at hidden1.node0_0",
+        "step 2/14 [hidden1] node0_0: 6 + nan*4 = nan",
+        "  so far: node0_0: 3*2 + nan*4 = nan",
+        "(step) b",
+        "step 1/14 [hidden1] node0_0: 3*2 = 6",
+    ]
+
+
+def test_step_cli_stop_on_dead_relu_then_continue(monkeypatch, capsys):
+    code, out, _ = session(monkeypatch, capsys, "c\nc\nc\n", "tutorial-deep", "--stop-on", "dead-relu",
+                           "--granularity", "neuron")
+    assert code == 0
+    assert out == [
+        "tutorial-deep, inputs x0 = 3, x1 = 5: 5 neuron steps",
+        BANNER[1],
+        "stopped: dead ReLU hidden1.node0_1 (z = -13)",
+        "step 2/5 [hidden1] node0_1: 3*4 + 5*(-5) = -13 -> relu(-13) = 0",
+        "(step) c",
+        "stopped: dead ReLU hidden2.node1_0 (z = -26)",
+        "step 3/5 [hidden2] node1_0: 26*(-1) + 0*2 = -26 -> relu(-26) = 0",
+        "(step) c",
+        "step 5/5 [output] output: 0*2 + 26*7 = 182",
+        "end of the pass: output = [182]",
+        "(step) c",
+        "end of the pass: output = [182]",
+    ]
+
+
+def test_step_cli_break_at_layer_granularity_and_back_to_the_start(monkeypatch, capsys):
+    code, out, _ = session(monkeypatch, capsys, "b\nb\n", "tutorial-deep", "--granularity", "layer",
+                           "--break", "hidden2")
+    assert code == 0
+    assert out == [
+        "tutorial-deep, inputs x0 = 3, x1 = 5: 3 layer steps",
+        BANNER[1],
+        "stopped: breakpoint hidden2",
+        "step 2/3 hidden2 (relu): [0, 26]",
+        "  node1_0: 26*(-1) + 0*2 = -26 -> relu(-26) = 0",
+        "  node1_1: 26*1 + 0*2 = 26 -> relu(26) = 26",
+        "(step) b",
+        "step 1/3 hidden1 (relu): [26, 0]",
+        "  node0_0: 3*2 + 5*4 = 26 -> relu(26) = 26",
+        "  node0_1: 3*4 + 5*(-5) = -13 -> relu(-13) = 0",
+        "(step) b",
+        "at the start: inputs x0 = 3, x1 = 5",
+    ]
+
+
+def test_step_cli_stop_on_that_never_holds_says_so(monkeypatch, capsys):
+    code, out, _ = session(monkeypatch, capsys, "", "tutorial-relu", "--stop-on", "magnitude",
+                           "--bound", "1000")
+    assert code == 0
+    assert out == [
+        "tutorial-relu, inputs age = 40, retired = 0: 8 op steps",
+        BANNER[1],
+        "ran to the end: no breakpoint or stop condition held",
+        "step 8/8 [output] output: 40 + 40*(-1) = 0",
+        "  so far: output: 40*1 + 40*(-1) = 0",
+        "end of the pass: output = [0]",
+    ]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--break", "node7"], "no input, layer or neuron 'node7' in network 'tutorial-deep'"),
+    (["--stop-on", "magnitude"], "stop_on 'magnitude' needs a bound (bound=1000; in the CLI --bound 1000)"),
+    (["--stop-on", "nans"], "argument --stop-on: invalid choice: 'nans'"),
+    (["--bound", "x", "--stop-on", "magnitude"], "--bound: 'x' is not a number"),
+    (["--granularity", "term"], "argument --granularity: invalid choice: 'term'"),
+    (["--input", "3"], "network 'tutorial-deep': 1 input value but the network has 2 inputs"),
+], ids=["unknown-break", "no-bound", "unknown-stop", "bad-bound", "granularity", "short-input"])
+def test_step_cli_bad_arguments_exit_2(monkeypatch, capsys, argv, message):
+    code, out, err = session(monkeypatch, capsys, "n\n", "tutorial-deep", *argv)
+    assert (code, out) == (2, [])
+    assert err.startswith("scalarnet: error: ") and message in err
+    assert err.count("\n") == 1
