@@ -1,6 +1,7 @@
 """scalarnet: see exactly what a neural network computes, one neuron and one multiply at a time."""
 
 from .activations import ACTIVATIONS, Activation, get_activation
+from .compare import Report, compare
 from .debugger import Debugger
 from .errors import FileFormatError, InputError, NetworkError, NumberError, ScalarnetError
 from .files import examples, load, loads, save
@@ -12,6 +13,6 @@ from .trace import LayerRecord, NeuronRecord, Trace
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Debugger", "FileFormatError", "InputError", "Layer", "LayerRecord",
-    "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "ScalarnetError",
-    "Step", "StepError", "Trace", "examples", "get_activation", "load", "loads", "save",
+    "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "Report", "ScalarnetError",
+    "Step", "StepError", "Trace", "compare", "examples", "get_activation", "load", "loads", "save",
 ]

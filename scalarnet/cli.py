@@ -152,6 +152,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    net = load_net(args)
+    if args.inputs and args.input:
+        raise CLIError("give either --input or --inputs, not both")
+    rows = read_rows(args.inputs, net) if args.inputs else [one_input(args, net)]
+    report = compare(net, rows, against=args.against, rtol=args.rtol, atol=args.atol)
+    print(report.text(args.digits))
+    return 0 if report.ok else 1
+
+
 TUTORIAL = ("tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep")
 
 
@@ -229,6 +241,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_net_arguments(p)
     p.add_argument("--digits", type=int, help="significant digits for floats")
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("compare", help="check the numpy matrix pass, or your own layer outputs "
+                       "(--against), against the scalar engine; exit 1 on a difference")
+    add_net_arguments(p, inputs_file=True)
+    p.add_argument("--against", metavar="NPZ",
+                   help="an .npz file with each layer's outputs (after the activation), "
+                        "rows x width, named by layer; default: scalarnet's own numpy pass")
+    p.add_argument("--rtol", type=float, help="relative tolerance (default by dtype: 1e-9 for "
+                   "float64, 1e-5 for float32)")
+    p.add_argument("--atol", type=float, help="absolute tolerance (default 1e-12 for float64, "
+                   "1e-7 for float32)")
+    p.add_argument("--digits", type=int, default=6,
+                   help="significant digits for floats in the arithmetic line (default 6)")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("demo", help="walk through the tutorial's four examples")
     p.add_argument("--digits", type=int, help="significant digits for floats")
