@@ -14,13 +14,17 @@ random float weights and biases):
   engine, the vectorized pass, and the checks (agreement, scales, diagnoses);
   and the whole call (which also checks the rows and builds the matrices).
 
-Times are the median of the samples. Prints a small table; exit code 0 (1 if the
+Times are the median of the samples. numpy's BLAS threads spin while they wait: on
+a busy machine with few cores the matrix products slow down ten times; for
+steady numbers there run `OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/compare_bench.py`
+(the header says which was used). Prints a small table; exit code 0 (1 if the
 check itself fails, which would make the numbers meaningless).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import statistics
@@ -89,12 +93,13 @@ def main(argv=None) -> int:
         reports.append(report.seconds)
     wall = statistics.median(walls)
     parts = {key: statistics.median(r[key] for r in reports) for key in ("scalar", "vectorized", "checks")}
-    total = sum(parts.values())
+    total = statistics.median(sum(r[key] for key in parts) for r in reports)
 
     shape = "-".join(str(s) for s in SIZES)
     lines = [
         f"scalarnet compare benchmark: {shape}, relu-relu-softmax, float64; median of {samples}",
-        f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}",
+        f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} cpus, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}",
         "",
         f"{'measurement':44} {'time':>10} {'per row':>10}",
         f"{'vectorized.forward, 1,000 rows':44} {human(forward_time):>10} {human(forward_time / 1000):>10}",
