@@ -10,7 +10,7 @@ from .debugger import forward_with_breakpoint
 from .errors import InputError, NetworkError, ScalarnetError
 from .layer import Layer
 from .neuron import Neuron
-from .numbers import Number, check_number
+from .numbers import Number, check_number, is_number
 from .steps import Step, steps
 from .trace import LayerRecord, NeuronRecord, Trace
 
@@ -163,7 +163,9 @@ class Network:
         """`x` as a list in input order, checked: a sequence, or a dict by input name."""
         names = self.inputs
         expected = ", ".join(names)
-        if isinstance(x, Mapping):
+        if isinstance(x, (list, tuple)):  # the usual case, without the slower checks below
+            values = list(x)
+        elif isinstance(x, Mapping):
             for key in x:
                 if key not in names:
                     raise InputError(f"unknown input {key!r} (expected: {expected})")
@@ -178,11 +180,12 @@ class Network:
                 raise InputError(f"network {self.name!r}: expected the input values as a list "
                                  f"or a dict by name ({expected}), got {x!r}")
             values = list(x)
-            if len(values) != len(names):
-                raise InputError(f"network {self.name!r}: {_count(len(values), 'input value')} but "
-                                 f"the network has {_count(len(names), 'input')} ({expected})")
+        if len(values) != len(names):
+            raise InputError(f"network {self.name!r}: {_count(len(values), 'input value')} but "
+                             f"the network has {_count(len(names), 'input')} ({expected})")
         for name, v in zip(names, values):
-            check_number(v, f"input {name!r}")
+            if not is_number(v):  # write the place only for the error
+                check_number(v, f"input {name!r}")
         return values
 
     def forward(self, x: Sequence[Number] | Mapping[str, Number],
