@@ -83,7 +83,7 @@ class Step:
 
     __slots__ = ("index", "kind", "layer", "neuron", "term", "layer_index", "neuron_index",
                  "operands", "result", "z", "activation", "text", "_inputs", "_done",
-                 "_known", "_work", "_digits")
+                 "_known", "_work", "digits")
 
     def __init__(self, index: int, kind: str, layer: LayerRecord, neuron_index: int | None,
                  neuron: str | None, term: int | None, operands: tuple, result, z, text: str,
@@ -104,7 +104,7 @@ class Step:
         self._done = done  # shared by every step of the pass: finished neurons, in order
         self._known = len(done)
         self._work = work  # what `arithmetic` is written from
-        self._digits = digits
+        self.digits = digits  # significant digits of floats in the texts (None: in full)
 
     @property
     def position(self) -> tuple:
@@ -140,7 +140,7 @@ class Step:
         `node0_1: 3*4 + 5*(-5) = -13` after its second multiply-add, the trace's
         whole line once the neuron is done.
         """
-        work, digits = self._work, self._digits
+        work, digits = self._work, self.digits
         if isinstance(work, NeuronRecord):
             return work.text(digits)
         if isinstance(work, LayerRecord):

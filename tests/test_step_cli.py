@@ -42,10 +42,9 @@ def test_step_cli_piped_next_next_back_continue_subprocess():
     ]
 
 
-def test_step_cli_enter_is_next_and_end_of_input_quits(monkeypatch, capsys):
-    code, out, _ = session(monkeypatch, capsys, "\n\n\n", "tutorial-deep")
-    assert code == 0
-    assert out == BANNER + [
+# (arguments after `step`, the commands piped in, the exact output)
+SESSIONS = [
+    ("enter-is-next", ["tutorial-deep"], "\n\n\n", BANNER + [
         "(step) ",
         "step 1/14 [hidden1] node0_0: 3*2 = 6",
         "(step) ",
@@ -54,14 +53,9 @@ def test_step_cli_enter_is_next_and_end_of_input_quits(monkeypatch, capsys):
         "(step) ",
         "step 3/14 [hidden1] node0_0: relu(26) = 26",
         "  so far: node0_0: 3*2 + 5*4 = 26 -> relu(26) = 26",
-    ]
-
-
-def test_step_cli_break_print_quit(monkeypatch, capsys):
-    commands = "break node1_1\nc\np hidden1\np node1_1\np x0\nq\nn\n"
-    code, out, _ = session(monkeypatch, capsys, commands, "tutorial-deep", "--input", "x1=5", "x0=3")
-    assert code == 0
-    assert out == BANNER + [
+    ]),
+    ("break-print-quit", ["tutorial-deep", "--input", "x1=5", "x0=3"],
+     "break node1_1\nc\np hidden1\np node1_1\np x0\nq\nn\n", BANNER + [
         "(step) break node1_1",
         "breakpoint hidden2.node1_1 set",
         "(step) c",
@@ -74,14 +68,8 @@ def test_step_cli_break_print_quit(monkeypatch, capsys):
         "(step) p x0",
         "x0 = 3",
         "(step) q",
-    ]
-
-
-def test_step_cli_stop_on_nan_starts_at_the_first_non_finite_value(monkeypatch, capsys):
-    code, out, _ = session(monkeypatch, capsys, "b\n", "tutorial-deep", "--input", "3", "nan",
-                           "--stop-on", "nan")
-    assert code == 0
-    assert out == [
+    ]),
+    ("stop-on-nan", ["tutorial-deep", "--input", "3", "nan", "--stop-on", "nan"], "b\n", [
         "tutorial-deep, inputs x0 = 3, x1 = nan: 14 op steps",
         BANNER[1],
         "stopped: the first non-finite value (nan) at hidden1.node0_0",
@@ -89,14 +77,9 @@ def test_step_cli_stop_on_nan_starts_at_the_first_non_finite_value(monkeypatch, 
         "  so far: node0_0: 3*2 + nan*4 = nan",
         "(step) b",
         "step 1/14 [hidden1] node0_0: 3*2 = 6",
-    ]
-
-
-def test_step_cli_stop_on_dead_relu_then_continue(monkeypatch, capsys):
-    code, out, _ = session(monkeypatch, capsys, "c\nc\nc\n", "tutorial-deep", "--stop-on", "dead-relu",
-                           "--granularity", "neuron")
-    assert code == 0
-    assert out == [
+    ]),
+    ("stop-on-dead-relu", ["tutorial-deep", "--stop-on", "dead-relu", "--granularity", "neuron"],
+     "c\nc\nc\n", [
         "tutorial-deep, inputs x0 = 3, x1 = 5: 5 neuron steps",
         BANNER[1],
         "stopped: dead ReLU hidden1.node0_1 (z = -13)",
@@ -109,14 +92,9 @@ def test_step_cli_stop_on_dead_relu_then_continue(monkeypatch, capsys):
         "end of the pass: output = [182]",
         "(step) c",
         "end of the pass: output = [182]",
-    ]
-
-
-def test_step_cli_break_at_layer_granularity_and_back_to_the_start(monkeypatch, capsys):
-    code, out, _ = session(monkeypatch, capsys, "b\nb\n", "tutorial-deep", "--granularity", "layer",
-                           "--break", "hidden2")
-    assert code == 0
-    assert out == [
+    ]),
+    ("layers-back-to-start", ["tutorial-deep", "--granularity", "layer", "--break", "hidden2"],
+     "b\nb\n", [
         "tutorial-deep, inputs x0 = 3, x1 = 5: 3 layer steps",
         BANNER[1],
         "stopped: breakpoint hidden2",
@@ -129,21 +107,24 @@ def test_step_cli_break_at_layer_granularity_and_back_to_the_start(monkeypatch, 
         "  node0_1: 3*4 + 5*(-5) = -13 -> relu(-13) = 0",
         "(step) b",
         "at the start: inputs x0 = 3, x1 = 5",
-    ]
-
-
-def test_step_cli_stop_on_that_never_holds_says_so(monkeypatch, capsys):
-    code, out, _ = session(monkeypatch, capsys, "", "tutorial-relu", "--stop-on", "magnitude",
-                           "--bound", "1000")
-    assert code == 0
-    assert out == [
+    ]),
+    ("stop-never-holds", ["tutorial-relu", "--stop-on", "magnitude", "--bound", "1000"], "", [
         "tutorial-relu, inputs age = 40, retired = 0: 8 op steps",
         BANNER[1],
         "ran to the end: no breakpoint or stop condition held",
         "step 8/8 [output] output: 40 + 40*(-1) = 0",
         "  so far: output: 40*1 + 40*(-1) = 0",
         "end of the pass: output = [0]",
-    ]
+    ]),
+]
+
+
+@pytest.mark.parametrize("argv, commands, expected", [case[1:] for case in SESSIONS],
+                         ids=[case[0] for case in SESSIONS])
+def test_step_cli_session(monkeypatch, capsys, argv, commands, expected):
+    code, out, err = session(monkeypatch, capsys, commands, *argv)
+    assert (code, err) == (0, "")
+    assert out == expected
 
 
 @pytest.mark.parametrize("argv, message", [
