@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from fractions import Fraction
 
@@ -165,9 +166,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 TUTORIAL = ("tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep")
+ENGINES = ("auto", "system", "wasm")
+ENGINE_HELP = ("auto (default): the system Graphviz when 'dot' is installed, else the embedded "
+               "one; system; wasm (embedded, SVG only)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .diagram import diagram
+    from .rendering import RenderError, render
+
+    pictures = {}
     for number, name in enumerate(TUTORIAL, start=1):
         net = files.load(name)
         trace = net.trace(net.example_input)
@@ -175,7 +183,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(net.description)
         print(trace.text(args.digits))
         print()
+        pictures[f"{name}.svg"] = diagram(net, trace)
+    try:
+        svgs = {name: render(picture, "svg", args.engine) for name, picture in pictures.items()}
+    except RenderError as e:  # the arithmetic above stands; only the drawings are missing
+        print(f"scalarnet: diagrams not drawn: {e}", file=sys.stderr)
+        return 0
+    print("Diagrams:")
+    for name, svg in svgs.items():
+        print(_write(os.path.join(args.out, name), svg, "--out"))
     return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .diagram import diagram
+    from .rendering import choose_engine, render
+
+    net = load_net(args)
+    if args.weights_only and args.input:
+        raise CLIError("give either --input or --weights-only, not both")
+    trace = None
+    if not args.weights_only and (args.input or net.example_input is not None):
+        trace = net.trace(one_input(args, net))
+    view = args.view or ("ops" if args.neuron or args.layer else "network")
+    format = args.format or _format_of(args.output) or "svg"
+    picture = diagram(net, trace, view=view, neuron=args.neuron, layer=args.layer,
+                      threshold=args.threshold, digits=args.digits)
+    data = render(picture, format, args.engine)
+    if args.output in (None, "-"):
+        if format in ("png", "pdf"):
+            raise CLIError(f"--format {format}: give the file to write with -o FILE")
+        sys.stdout.write(data.decode("utf-8"))
+        return 0
+    engine = choose_engine(args.engine, format)
+    how = "DOT source" if engine == "none" else f"Graphviz engine {engine!r}"
+    print(f"{_write(args.output, data, '-o')} ({len(data) / 1024:.1f} KiB, {how})")
+    return 0
+
+
+def cmd_gallery(args: argparse.Namespace) -> int:
+    from . import gallery
+
+    for path in gallery.write(args.dir, args.engine):
+        print(path)
+    return 0
+
+
+def _format_of(path: str | None) -> str | None:
+    """The image format a file name asks for (`deep.png` -> png), or None."""
+    suffix = os.path.splitext(path or "")[1].lower().lstrip(".")
+    return {"gv": "dot"}.get(suffix, suffix) if suffix in ("svg", "png", "pdf", "dot", "gv") else None
+
+
+def _write(path: str, data: bytes, option: str) -> str:
+    """Write `data` to `path` (making its folder); returns the path. Errors name the option."""
+    try:
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise CLIError(f"{option}: cannot write {path!r} ({e.strerror})") from None
+    return path
 
 
 def cmd_step(args: argparse.Namespace) -> int:
@@ -256,9 +326,42 @@ def build_parser() -> argparse.ArgumentParser:
                    help="significant digits for floats in the arithmetic line (default 6)")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("demo", help="walk through the tutorial's four examples")
+    p = sub.add_parser("demo", help="walk through the tutorial's four examples, and draw them")
     p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.add_argument("--out", metavar="DIR", default="scalarnet-demo",
+                   help="the folder for the four diagrams (default: ./scalarnet-demo)")
+    p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("render", help="draw the network with every weight and, for an input, "
+                       "every value (SVG, PNG, PDF or DOT)")
+    add_net_arguments(p)
+    p.add_argument("--weights-only", action="store_true",
+                   help="draw weights and biases only, no values (also for an example)")
+    p.add_argument("--view", choices=("network", "ops"),
+                   help="network: neurons and weights (default); ops: every multiply, add, "
+                        "bias and activation as its own node")
+    p.add_argument("--neuron", metavar="LAYER.NEURON", help="ops view of this neuron only")
+    p.add_argument("--layer", metavar="NAME", help="ops view of this layer only")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="the file to write (default: SVG or DOT to stdout)")
+    p.add_argument("--format", choices=("svg", "png", "pdf", "dot"),
+                   help="default: from the -o file name, else svg; png and pdf need the "
+                        "system Graphviz")
+    p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
+    p.add_argument("--threshold", type=int, default=12, metavar="N",
+                   help="draw a layer or sum of more than N items as its first and last few "
+                        "(default 12)")
+    p.add_argument("--digits", type=int, default=4,
+                   help="significant digits for floats (default 4)")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("gallery", help="remake the gallery of diagrams (render/ in the repository)")
+    p.add_argument("dir", metavar="DIR", nargs="?", default="render",
+                   help="the folder to write (default: render)")
+    p.add_argument("--engine", choices=ENGINES, default="wasm",
+                   help="default wasm: the same bytes on any machine, which the gallery test checks")
+    p.set_defaults(func=cmd_gallery)
 
     p = sub.add_parser("step", help="step through the forward pass: next, back, breakpoints, frames")
     add_net_arguments(p)

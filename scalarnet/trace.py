@@ -201,6 +201,12 @@ class Trace:
     def __repr__(self) -> str:
         return f"<Trace of {self.network_name!r}: output={self.output!r}>"
 
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a trace as the network diagram with every value, with no system Graphviz needed."""
+        from .diagram import diagram  # graphviz is imported only when something is drawn
+
+        return diagram(self).to_svg()
+
     def to_dict(self) -> dict:
         """`{"inputs": {...}, "layers": [{"name", "z", "a"}, ...], "output": [...]}`."""
         return {

@@ -122,8 +122,8 @@ def test_tutorial_cli_activation_override_on_weight_dict(tmp_path, capsys):
         "hidden1 (tanh): [1.0, 1.0]", "output (identity): [0.0]", "output: [0.0]"]
 
 
-def test_tutorial_demo_shows_every_example(capsys):
-    assert main(["demo"]) == 0
+def test_tutorial_demo_shows_every_example(capsys, tmp_path):
+    assert main(["demo", "--out", str(tmp_path)]) == 0  # it also writes the diagrams there
     out = capsys.readouterr().out
     for case in CASES:
         assert f"Example {IDS.index(case[0]) + 1}: {case[0]}" in out
