@@ -94,7 +94,7 @@ class ReLU(Activation):
     name = "relu"
 
     def __call__(self, z):
-        if z > 0 or z != z:  # NaN passes through, as in IEEE arithmetic
+        if z != z or z > 0:  # NaN passes through (tested first: a Decimal NaN refuses >)
             return z
         return _zero_like(z)
 
@@ -124,7 +124,7 @@ class LeakyReLU(Activation):
         self.slope = slope
 
     def __call__(self, z):
-        if z > 0 or z != z:
+        if z != z or z > 0:
             return z
         return _same_kind(self.slope, z) * z
 

@@ -45,6 +45,11 @@ def test_activation_nan_propagates(name):
     assert math.isnan(get_activation(name)(nan))
 
 
+@pytest.mark.parametrize("name", ["relu", "leaky_relu"])
+def test_activation_decimal_nan_propagates(name):
+    assert get_activation(name)(Decimal("NaN")).is_nan()
+
+
 @pytest.mark.parametrize("zs, expected", [
     ([1000, 1000], [0.5, 0.5]),
     ([-1000, -1000], [0.5, 0.5]),
