@@ -106,6 +106,13 @@ def _json(data) -> str:
     return json.dumps(data, default=str)
 
 
+def _digits(text: str) -> int:
+    """--digits: a whole number of significant digits, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def add_net_arguments(p: argparse.ArgumentParser, inputs_file: bool = False) -> None:
     p.add_argument("net", metavar="NET", help="a network file or a bundled example's name")
     p.add_argument("--input", nargs="+", metavar="VALUE",
@@ -333,12 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="each layer's values and the output")
     add_net_arguments(p, inputs_file=True)
     p.add_argument("--json", action="store_true", help="print JSON: inputs, layers (z, a), output")
-    p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.add_argument("--digits", type=_digits, help="significant digits for floats")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("explain", help="the whole arithmetic, layer by layer, as in the tutorial")
     add_net_arguments(p)
-    p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.add_argument("--digits", type=_digits, help="significant digits for floats")
     p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("compare", help="check the numpy matrix pass, or your own layer outputs "
@@ -351,12 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "float64, 1e-5 for float32)")
     p.add_argument("--atol", type=float, help="absolute tolerance (default 1e-12 for float64, "
                    "1e-7 for float32)")
-    p.add_argument("--digits", type=int, default=6,
+    p.add_argument("--digits", type=_digits, default=6,
                    help="significant digits for floats in the arithmetic line (default 6)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("demo", help="walk through the tutorial's four examples, and draw them")
-    p.add_argument("--digits", type=int, help="significant digits for floats")
+    p.add_argument("--digits", type=_digits, help="significant digits for floats")
     p.add_argument("--out", metavar="DIR", default="scalarnet-demo",
                    help="the folder for the four diagrams (default: ./scalarnet-demo)")
     p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
@@ -381,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=int, default=12, metavar="N",
                    help="draw a layer or sum of more than N items as its first and last few "
                         "(default 12)")
-    p.add_argument("--digits", type=int, default=4,
+    p.add_argument("--digits", type=_digits, default=4,
                    help="significant digits for floats (default 4)")
     p.set_defaults(func=cmd_render)
 
@@ -403,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "value beyond --bound (magnitude); repeatable")
     p.add_argument("--bound", metavar="NUMBER",
                    help="the magnitude bound for --stop-on magnitude")
-    p.add_argument("--digits", type=int, help="significant digits for floats "
+    p.add_argument("--digits", type=_digits, help="significant digits for floats "
                    "(default: in full; 4 in --frames and --html)")
     p.add_argument("--frames", metavar="DIR", help="write one SVG per step into DIR and exit")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML player of the "

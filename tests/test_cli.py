@@ -125,6 +125,8 @@ BAD = [
     ("unknown-command", ["bogus"], "argument COMMAND: invalid choice: 'bogus'"),
     ("input-and-inputs", ["run", "tutorial-deep", "--input", "1", "2", "--inputs", "x.csv"],
      "give either --input or --inputs, not both"),
+    ("zero-digits", ["explain", "tutorial-deep", "--digits", "0"],
+     "argument --digits: expected a whole number of at least 1, got '0'"),
     ("missing-csv", ["run", "tutorial-deep", "--inputs", "/nonexistent/rows.csv"],
      "--inputs: cannot read '/nonexistent/rows.csv'"),
 ]
