@@ -82,7 +82,7 @@ class Step:
     """
 
     __slots__ = ("index", "kind", "layer", "neuron", "term", "layer_index", "neuron_index",
-                 "operands", "result", "z", "activation", "text", "_inputs", "_done",
+                 "operands", "result", "z", "activation", "_text", "_inputs", "_done",
                  "_known", "_work", "digits")
 
     def __init__(self, index: int, kind: str, layer: LayerRecord, neuron_index: int | None,
@@ -99,12 +99,28 @@ class Step:
         self.result = result
         self.z = z
         self.activation = layer.activation
-        self.text = text
+        self._text = text  # None for a multiply-add: written when first read
         self._inputs = inputs
         self._done = done  # shared by every step of the pass: finished neurons, in order
         self._known = len(done)
         self._work = work  # what `arithmetic` is written from
         self.digits = digits  # significant digits of floats in the texts (None: in full)
+
+    @property
+    def text(self) -> str:
+        """The step's line: `node0_1: 12 + 5*(-5) = -13`.
+
+        A multiply-add's line is written when first read: writing every number
+        of every step made stepping through a large network 100 times slower than
+        the bare loop, and most steps of a large pass are never shown.
+        """
+        if self._text is None:
+            before, x, w = self.operands
+            product = f"{operand(x, self.digits)}*{operand(w, self.digits)}"
+            total = fmt(self.result, self.digits)
+            self._text = (f"{self.neuron}: {product} = {total}" if self.term == 0 else
+                          f"{self.neuron}: {fmt(before, self.digits)} + {product} = {total}")
+        return self._text
 
     @property
     def position(self) -> tuple:
@@ -223,12 +239,11 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
                     nrec.z = total + bias
                     if not shows_activation:
                         finish(nrec, act(nrec.z))
-                if op:
-                    product = f"{operand(x, digits)}*{operand(w, digits)}"
-                    text = (f"{name}: {product} = {fmt(total, digits)}" if k == 0 else
-                            f"{name}: {fmt(before, digits)} + {product} = {fmt(total, digits)}")
-                    yield step("multiply-add", ni, name, k, (before, x, w), total, None, text,
-                               (values, weights, k + 1, None, total))
+                if op:  # the hot path: the Step is made here rather than through step()
+                    index += 1
+                    yield Step(index - 1, "multiply-add", record, ni, name, k, (before, x, w), total,
+                               None, None, inputs, done, (values, weights, k + 1, None, total),
+                               li, digits)
             if shows_bias:
                 nrec.z = total + bias
                 if not shows_activation:
