@@ -2,7 +2,7 @@
 
 Run it from the repository root with the project's venv:
 
-    .venv/bin/python benchmarks/run.py              # full run, a few minutes
+    .venv/bin/python benchmarks/run.py              # full run, about a minute on 2 cores
     .venv/bin/python benchmarks/run.py --quick      # under a minute, fewer samples
     .venv/bin/python benchmarks/run.py --json out.json
 
@@ -28,10 +28,10 @@ Every time is the median of several samples; the candidates for one network run
 round-robin, and a ratio is per input, the median over rounds of a candidate's
 sample over the bare loop's sample of the same round, so that a noisy
 neighbour slowing one round shifts no ratio (micrograd, timed apart: ratio of
-medians). Then the issue's floors
+medians). Each sample pays for freeing its own garbage. Then the issue's floors
 on 784-128-64-10 are checked: forward within 1.3x, trace within 3x, steps
-within 15x, a recorded trace under 15 MiB. The exit code is 0 either way: this is
-a measurement, not a test.
+within 15x, a recorded trace under 15 MiB. The exit code is 0 either way: this
+is a measurement, not a test.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import collections
 import gc
-import importlib
 import json
 import os
 import platform
