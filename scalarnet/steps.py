@@ -42,6 +42,7 @@ output: 0 + 26*7 = 182
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .errors import ScalarnetError
@@ -81,46 +82,20 @@ class Step:
     `arithmetic` the current neuron's hand-worked line so far.
     """
 
-    __slots__ = ("index", "kind", "layer", "neuron", "term", "layer_index", "neuron_index",
-                 "operands", "result", "z", "activation", "_text", "_inputs", "_done",
-                 "_known", "_work", "digits")
+    # Every step holds its number, its result, its `_Place` (shared by all the steps
+    # of one neuron) and `_known`, how many neurons were done once it was. The rest is
+    # held by the two kinds of Step below: `_MultiplyAdd`, kept lean because a pass
+    # makes one per weight, and `_OtherStep` for the few bias, activation, neuron and
+    # layer steps. Both give every attribute documented above.
+    __slots__ = ("index", "result", "_at", "_known")
 
-    def __init__(self, index: int, kind: str, layer: LayerRecord, neuron_index: int | None,
-                 neuron: str | None, term: int | None, operands: tuple, result, z, text: str,
-                 inputs: dict, done: list, work, layer_index: int, digits: int | None):
-        self.index = index
-        self.kind = kind
-        self.layer = layer.name
-        self.layer_index = layer_index
-        self.neuron = neuron
-        self.neuron_index = neuron_index
-        self.term = term
-        self.operands = operands
-        self.result = result
-        self.z = z
-        self.activation = layer.activation
-        self._text = text  # None for a multiply-add: written when first read
-        self._inputs = inputs
-        self._done = done  # shared by every step of the pass: finished neurons, in order
-        self._known = len(done)
-        self._work = work  # what `arithmetic` is written from
-        self.digits = digits  # significant digits of floats in the texts (None: in full)
-
-    @property
-    def text(self) -> str:
-        """The step's line: `node0_1: 12 + 5*(-5) = -13`.
-
-        A multiply-add's line is written when first read: writing every number
-        of every step made stepping through a large network 100 times slower than
-        the bare loop, and most steps of a large pass are never shown.
-        """
-        if self._text is None:
-            before, x, w = self.operands
-            product = f"{operand(x, self.digits)}*{operand(w, self.digits)}"
-            total = fmt(self.result, self.digits)
-            self._text = (f"{self.neuron}: {product} = {total}" if self.term == 0 else
-                          f"{self.neuron}: {fmt(before, self.digits)} + {product} = {total}")
-        return self._text
+    # Where the step is, read from the place it shares with its neuron's other steps.
+    layer = property(attrgetter("_at.layer"))
+    layer_index = property(attrgetter("_at.layer_index"))
+    neuron = property(attrgetter("_at.neuron"))
+    neuron_index = property(attrgetter("_at.neuron_index"))
+    activation = property(attrgetter("_at.activation"))
+    digits = property(attrgetter("_at.digits"))  # of floats in the texts (None: in full)
 
     @property
     def position(self) -> tuple:
@@ -140,39 +115,121 @@ class Step:
     @property
     def values(self) -> dict:
         """Every value known once this step is done: inputs, then finished neurons' outputs."""
-        known = dict(self._inputs)
-        for record in self._done[:self._known]:
+        known = dict(self._at.inputs)
+        for record in self.neurons_done():
             known[record.path] = record.a
         return known
 
     def neurons_done(self) -> list[NeuronRecord]:
         """The trace records of the neurons finished once this step is done, in order."""
-        return self._done[:self._known]
-
-    @property
-    def arithmetic(self) -> str:
-        """The current neuron's hand-worked line so far (a layer step: one line per neuron).
-
-        `node0_1: 3*4 + 5*(-5) = -13` after its second multiply-add, the trace's
-        whole line once the neuron is done.
-        """
-        work, digits = self._work, self.digits
-        if isinstance(work, NeuronRecord):
-            return work.text(digits)
-        if isinstance(work, LayerRecord):
-            return "\n".join(n.text(digits) for n in work.neurons)
-        inputs, weights, count, bias, total = work
-        terms = [f"{operand(x, digits)}*{operand(w, digits)}"
-                 for x, w in zip(inputs[:count], weights[:count])]
-        if bias is not None:
-            terms.append(operand(bias, digits))
-        return f"{self.neuron}: {' + '.join(terms)} = {fmt(total, digits)}"
+        return self._at.done[:self._known]
 
     def __str__(self) -> str:
         return self.text
 
     def __repr__(self) -> str:
         return f"<Step {self.index} {self.kind} {self.path}: {self.text!r}>"
+
+
+class _Place:
+    """Where steps are and what they read: one per neuron, shared by all its steps (or one layer step's)."""
+
+    __slots__ = ("layer", "layer_index", "neuron", "neuron_index", "activation", "reads",
+                 "weights", "inputs", "done", "digits")
+
+    def __init__(self, record: LayerRecord, layer_index: int, neuron_index: int | None,
+                 neuron: str | None, weights: list | None, inputs: dict, done: list,
+                 digits: int | None):
+        self.layer = record.name
+        self.layer_index = layer_index
+        self.neuron = neuron
+        self.neuron_index = neuron_index
+        self.activation = record.activation
+        self.reads = record.inputs  # the layer's input values, which `weights` multiply
+        self.weights = weights
+        self.inputs = inputs  # the network's inputs by name
+        self.done = done  # shared by every step of the pass: finished neurons, in order
+        self.digits = digits
+
+
+class _MultiplyAdd(Step):
+    """A multiply-add step: `result = before + x*w`, where x and w are its neuron's term `term`.
+
+    Stepping through 784-128-64-10 makes 109,000 of these, and building them is
+    most of the stepper's time, so each holds only what changes from one term to
+    the next. Its position is its neuron's `_Place`; x and w are read from the
+    neuron's lists (as a trace's records read them) rather than kept in an operands
+    tuple; its text is written when read, as most steps of a large pass are never
+    shown (writing every one made stepping 100 times slower than the bare loop).
+    """
+
+    __slots__ = ("term", "_before")
+    kind = "multiply-add"
+    z = None
+
+    def __init__(self, index: int, term: int, before, result, known: int, at: _Place):
+        self.index = index
+        self.term = term
+        self._before = before
+        self.result = result
+        self._known = known
+        self._at = at
+
+    @property
+    def operands(self) -> tuple:
+        at, term = self._at, self.term
+        return (self._before, at.reads[term], at.weights[term])
+
+    @property
+    def text(self) -> str:
+        """The step's line: `node0_1: 12 + 5*(-5) = -13` (the first term without `0 + `)."""
+        at, term, digits = self._at, self.term, self._at.digits
+        product = _product(at.reads[term], at.weights[term], digits)
+        total = fmt(self.result, digits)
+        if term == 0:
+            return f"{at.neuron}: {product} = {total}"
+        return f"{at.neuron}: {fmt(self._before, digits)} + {product} = {total}"
+
+    @property
+    def arithmetic(self) -> str:
+        """The neuron's sum up to this term: `node0_1: 3*4 + 5*(-5) = -13`."""
+        at, count, digits = self._at, self.term + 1, self._at.digits
+        terms = [_product(x, w, digits) for x, w in zip(at.reads[:count], at.weights[:count])]
+        return f"{at.neuron}: {' + '.join(terms)} = {fmt(self.result, digits)}"
+
+
+def _product(x, w, digits: int | None) -> str:
+    """`5*(-5)`: one term of a weighted sum, as NeuronRecord.sum_text writes it."""
+    return f"{operand(x, digits)}*{operand(w, digits)}"
+
+
+class _OtherStep(Step):
+    """A bias, activation, neuron or layer step: few per neuron, so every field is stored."""
+
+    __slots__ = ("kind", "operands", "z", "text", "_record")
+    term = None
+
+    def __init__(self, index: int, kind: str, operands: tuple, result, z, text: str,
+                 record: NeuronRecord | LayerRecord, known: int, at: _Place):
+        self.index = index
+        self.kind = kind
+        self.operands = operands
+        self.result = result
+        self.z = z
+        self.text = text
+        self._record = record  # what `arithmetic` is written from
+        self._known = known
+        self._at = at
+
+    @property
+    def arithmetic(self) -> str:
+        """The neuron's hand-worked line so far (a layer step: one line per neuron)."""
+        record, digits = self._record, self.digits
+        if self.kind == "layer":
+            return "\n".join(n.text(digits) for n in record.neurons)
+        if self.kind == "bias":  # the sum with its bias; the activation is still to come
+            return f"{record.name}: {record.sum_text(digits)}"
+        return record.text(digits)
 
 
 def steps(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
@@ -204,12 +261,11 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
     index = 0
     names = net.inputs
 
-    def step(kind, ni, neuron, term, operands, result, z, text, work):
-        # a Step of the current layer (`record`, `li`), numbered in order
+    def step(kind, at, operands, result, z, text, record):
+        # any step but a multiply-add, numbered in order
         nonlocal index
         index += 1
-        return Step(index - 1, kind, record, ni, neuron, term, operands, result, z, text,
-                    inputs, done, work, li, digits)
+        return _OtherStep(index - 1, kind, operands, result, z, text, record, len(done), at)
 
     def finish(nrec, a):
         nrec.a = a
@@ -218,6 +274,7 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
     for li, layer in enumerate(net.layers):
         act = layer.activation
         record = LayerRecord(layer.name, act, names, values)
+        places = []  # each neuron's _Place, for a softmax layer's activation steps
         # an identity neuron is done at its last sum step; a softmax neuron once the layer is summed
         shows_activation = act.name != "identity"
         per_neuron = act.elementwise
@@ -229,6 +286,8 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
             last = len(weights) - 1
             products = []
             nrec = NeuronRecord(record, ni, name, weights, products, bias, None, None)
+            at = _Place(record, li, ni, name, weights, inputs, done, digits)
+            places.append(at)
             total = 0
             for k, (x, w) in enumerate(zip(values, weights)):
                 before = total
@@ -239,19 +298,16 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
                     nrec.z = total + bias
                     if not shows_activation:
                         finish(nrec, act(nrec.z))
-                if op:  # the hot path: the Step is made here rather than through step()
+                if op:  # the hot path: one lean step per weight, made here rather than in step()
+                    yield _MultiplyAdd(index, k, before, total, len(done), at)
                     index += 1
-                    yield Step(index - 1, "multiply-add", record, ni, name, k, (before, x, w), total,
-                               None, None, inputs, done, (values, weights, k + 1, None, total),
-                               li, digits)
             if shows_bias:
                 nrec.z = total + bias
                 if not shows_activation:
                     finish(nrec, act(nrec.z))
                 if op:
                     text = f"{name}: {fmt(total, digits)} + {operand(bias, digits)} = {fmt(nrec.z, digits)}"
-                    yield step("bias", ni, name, None, (total, bias), nrec.z, None, text,
-                               (values, weights, len(weights), bias, nrec.z))
+                    yield step("bias", at, (total, bias), nrec.z, None, text, nrec)
             record.neurons.append(nrec)
             record.z.append(nrec.z)
             if per_neuron:
@@ -259,24 +315,24 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
                     finish(nrec, act(nrec.z))
                     if op:
                         text = f"{name}: {activation_text(act, nrec.z, nrec.a, digits=digits)}"
-                        yield step("activation", ni, name, None, (nrec.z,), nrec.a, nrec.z, text, nrec)
+                        yield step("activation", at, (nrec.z,), nrec.a, nrec.z, text, nrec)
                 if granularity == "neuron":
-                    yield step("neuron", ni, name, None, (values, weights, bias), nrec.a, nrec.z,
+                    yield step("neuron", at, (values, weights, bias), nrec.a, nrec.z,
                                nrec.text(digits), nrec)
         if not per_neuron:
             zs = record.z
-            for nrec, a in zip(record.neurons, act.apply(zs)):
+            for nrec, at, a in zip(record.neurons, places, act.apply(zs)):
                 finish(nrec, a)
                 if op:
                     text = f"{nrec.name}: {nrec.activation_text(digits)}"
-                    yield step("activation", nrec.index, nrec.name, None, tuple(zs), a, nrec.z,
-                               text, nrec)
+                    yield step("activation", at, tuple(zs), a, nrec.z, text, nrec)
                 elif granularity == "neuron":
-                    yield step("neuron", nrec.index, nrec.name, None, (values, nrec.weights, nrec.bias),
-                               a, nrec.z, nrec.text(digits), nrec)
+                    yield step("neuron", at, (values, nrec.weights, nrec.bias), a, nrec.z,
+                               nrec.text(digits), nrec)
         record.a = [n.a for n in record.neurons]
         if granularity == "layer":
-            yield step("layer", None, None, None, (values,), record.a, record.z,
+            at = _Place(record, li, None, None, None, inputs, done, digits)
+            yield step("layer", at, (values,), record.a, record.z,
                        f"{layer.name} ({act.name}): {values_text(record.a, digits)}", record)
         values = record.a
         names = [n.name for n in layer.neurons]

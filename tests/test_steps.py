@@ -167,6 +167,45 @@ def test_steps_softmax_activations_after_the_layers_sums():
     ]
 
 
+# Every field of every step, worked out by hand from the networks above: (kind, path,
+# layer_index, neuron_index, term, operands, result, z).
+BIASED_FIELDS = [
+    ("multiply-add", "hidden.a", 0, 0, 0, (0, 3, 1), 3, None),
+    ("multiply-add", "hidden.a", 0, 0, 1, (3, 4, 2), 11, None),
+    ("bias", "hidden.a", 0, 0, None, (11, 1), 12, None),
+    ("activation", "hidden.a", 0, 0, None, (12,), 12, 12),
+    ("multiply-add", "hidden.b", 0, 1, 0, (0, 3, 1), 3, None),
+    ("multiply-add", "hidden.b", 0, 1, 1, (3, 4, 1), 7, None),
+    ("bias", "hidden.b", 0, 1, None, (7, -10), -3, None),
+    ("activation", "hidden.b", 0, 1, None, (-3,), 0, -3),
+    ("multiply-add", "out.o", 1, 0, 0, (0, 12, 1), 12, None),
+    ("multiply-add", "out.o", 1, 0, 1, (12, 0, -1), 12, None),
+    ("bias", "out.o", 1, 0, None, (12, Fraction(1, 2)), Fraction(25, 2), None),
+]
+SOFTMAX_FIELDS = [
+    ("multiply-add", "out.p", 0, 0, 0, (0, 0.0, 1), 0.0, None),
+    ("multiply-add", "out.p", 0, 0, 1, (0.0, 0.0, 0), 0.0, None),
+    ("multiply-add", "out.q", 0, 1, 0, (0, 0.0, 0), 0.0, None),
+    ("multiply-add", "out.q", 0, 1, 1, (0.0, 0.0, 1), 0.0, None),
+    ("activation", "out.p", 0, 0, None, (0.0, 0.0), 0.5, 0.0),
+    ("activation", "out.q", 0, 1, None, (0.0, 0.0), 0.5, 0.0),
+]
+
+
+@pytest.mark.parametrize("net, x, fields", [
+    (BIASED, [3, 4], BIASED_FIELDS), (SOFTMAX, [0.0, 0.0], SOFTMAX_FIELDS),
+], ids=["biased", "softmax"])
+def test_steps_every_field_of_every_op_step(net, x, fields):
+    got = list(net.steps(x, digits=2))
+    assert [(s.kind, s.path, s.layer_index, s.neuron_index, s.term, s.operands, s.result, s.z)
+            for s in got] == fields
+    assert [s.position for s in got] == [(f[1].split(".")[0], f[1].split(".")[1], f[4]) for f in fields]
+    assert all(s.activation is net.layers[s.layer_index].activation for s in got)
+    assert all(s.layer == net.layers[s.layer_index].name for s in got)
+    assert all(s.neuron == net.layers[s.layer_index].neurons[s.neuron_index].name for s in got)
+    assert [s.digits for s in got] == [2] * len(fields)
+
+
 def test_steps_digits_round_texts_not_values():
     net = Network([Layer("out", [Neuron("o", [1 / 3])], "tanh")])
     got = list(net.steps([1.0], digits=3))
