@@ -36,8 +36,8 @@ _NEURON_KEYS = ("name", "weights", "bias")
 def examples() -> list[str]:
     """The names of the bundled example networks, sorted.
 
-    >>> examples()[:4]
-    ['tutorial-deep', 'tutorial-forward', 'tutorial-relu', 'tutorial-tanh']
+    >>> examples()
+    ['iris-mlp', 'tutorial-deep', 'tutorial-forward', 'tutorial-relu', 'tutorial-tanh']
     """
     folder = resources.files("scalarnet") / "examples"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))

@@ -16,7 +16,7 @@ TUTORIAL = ["tutorial-deep", "tutorial-forward", "tutorial-relu", "tutorial-tanh
 
 
 def test_examples_lists_the_tutorial():
-    assert scalarnet.examples()[:4] == TUTORIAL
+    assert [name for name in scalarnet.examples() if name.startswith("tutorial-")] == TUTORIAL
 
 
 @pytest.mark.parametrize("name", TUTORIAL)
@@ -150,7 +150,7 @@ def test_bad_file_message(text, kind, message, tmp_path):
 
 def test_missing_file_names_examples():
     with pytest.raises(FileFormatError, match=re.escape(
-            "no file or bundled example named 'nope.json' (examples: tutorial-deep,")):
+            "no file or bundled example named 'nope.json' (examples: ") + ".*tutorial-deep, tutorial-forward,"):
         scalarnet.load("nope.json")
 
 
