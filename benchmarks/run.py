@@ -16,7 +16,9 @@ layers, identity output, seeded random float weights and biases):
 
 - the limit: a bare pure-Python nested loop over lists of floats;
 - scalarnet `forward`, `trace`, `steps(granularity="op")` consumed (when
-  `Network.steps` exists) and gradients (when they exist; "n/a" until then);
+  `Network.steps` exists) and `gradients` (the forward trace and the backward
+  pass with mse, every neuron's dL/da, dL/dz and dL/dw recorded; "n/a" without
+  `Network.gradients`);
 - the numpy reference for 1 and 1,000 rows (`scalarnet.vectorized` when it
   exists, else plain numpy on the same matrices);
 - micrograd (`pip install micrograd`), with its garbage collection on and off;
@@ -268,7 +270,9 @@ def bench_network(sizes: tuple, quick: bool) -> list[dict]:
                         "skipped: Network.steps not there yet (scalarnet/steps.py)"))
     gradients = getattr(net, "gradients", None)
     if callable(gradients):
-        entries.append(Candidate("gradients", "scalarnet gradients", lambda: gradients(x)))
+        wanted = [0.5] * sizes[-1]  # the target output
+        entries.append(Candidate("gradients", "scalarnet gradients", lambda: gradients(x, wanted),
+                                 note="mse; its trace included"))
     else:
         entries.append(("gradients", "scalarnet gradients", "n/a: scalarnet has no gradients yet"))
     forward_np, np_source = numpy_reference(net, weights, biases)

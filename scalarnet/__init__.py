@@ -1,6 +1,8 @@
 """scalarnet: see exactly what a neural network computes, one neuron and one multiply at a time."""
 
 from .activations import ACTIVATIONS, Activation, get_activation
+from .backprop import (LOSSES, Gradients, LayerGradients, Loss, LossError, NeuronGradients, get_loss,
+                       gradients, mean_loss, sgd_step, train)
 from .compare import Report, compare
 from .debugger import Debugger
 from .errors import FileFormatError, InputError, NetworkError, NumberError, ScalarnetError
@@ -15,4 +17,7 @@ __all__ = [
     "ACTIVATIONS", "Activation", "Debugger", "FileFormatError", "InputError", "Layer", "LayerRecord",
     "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "Report", "ScalarnetError",
     "Step", "StepError", "Trace", "compare", "examples", "get_activation", "load", "loads", "save",
+    # backpropagation and training
+    "Gradients", "LOSSES", "LayerGradients", "Loss", "LossError", "NeuronGradients", "get_loss",
+    "gradients", "mean_loss", "sgd_step", "train",
 ]

@@ -14,6 +14,7 @@ import sys
 from fractions import Fraction
 
 from . import files
+from .backprop import LOSSES, gradients
 from .debugger import STOP_ON, Console, Debugger
 from .errors import InputError, ScalarnetError
 from .network import Network
@@ -170,6 +171,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     report = compare(net, rows, against=args.against, rtol=args.rtol, atol=args.atol)
     print(report.text(args.digits))
     return 0 if report.ok else 1
+
+
+def cmd_gradients(args: argparse.Namespace) -> int:
+    net = load_net(args)
+    x = one_input(args, net)
+    target = [parse_number(t, "--target") for t in args.target]
+    g = gradients(net, x, target, args.loss)
+    if args.json:
+        print(_json(g.to_dict()))
+    else:
+        print(g.trace.text(args.digits))
+        print()
+        print(g.text(args.digits))
+    return 0
 
 
 TUTORIAL = ("tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep")
@@ -361,6 +376,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--digits", type=_digits, default=6,
                    help="significant digits for floats in the arithmetic line (default 6)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("gradients", help="the backward pass for one input and target: every "
+                       "dL/da, dL/dz, dL/dw and dL/dbias, worked out like the forward pass")
+    add_net_arguments(p)
+    p.add_argument("--target", nargs="+", required=True, metavar="VALUE",
+                   help="the output wanted, one value per output neuron (cross_entropy: "
+                        "probabilities adding up to 1, e.g. 0 1 0)")
+    p.add_argument("--loss", choices=LOSSES, default="mse",
+                   help="mse (default, 1/2*sum (a - t)^2, any output), cross_entropy (softmax "
+                        "output) or binary_cross_entropy (sigmoid output)")
+    p.add_argument("--json", action="store_true", help="print JSON: the loss, each layer's "
+                   "da, dz, dw and dbias, the inputs' gradients")
+    p.add_argument("--digits", type=_digits, help="significant digits for floats")
+    p.set_defaults(func=cmd_gradients)
 
     p = sub.add_parser("demo", help="walk through the tutorial's four examples, and draw them")
     p.add_argument("--digits", type=_digits, help="significant digits for floats")

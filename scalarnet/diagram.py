@@ -9,7 +9,9 @@ Building a diagram only builds text: no file is touched and no program runs
   (``3*2 + 5*4 = 26``, ``relu(-13) = 0``); the output layer emphasised.
 - ``view="ops"``: every multiply, add, bias and activation as its own node,
   for the whole network, one layer (``layer="hidden1"``) or one neuron
-  (``neuron="hidden1.node0_1"``).
+  (``neuron="hidden1.node0_1"``). With ``gradients=`` (`scalarnet.backprop`),
+  every op node also shows its gradient (``grad 0``, dL/d its value) and each
+  multiply its weight's (``dL/dw = 3*0 = 0``); the title shows the loss.
 
 Node ids come from positions (``L0N1`` is input 1, ``L2N0`` neuron 0 of layer 2),
 so the same network and input give byte-identical DOT. A layer wider than
@@ -30,6 +32,7 @@ from __future__ import annotations
 import graphviz
 
 from .activations import Activation
+from .backprop import Gradients, NeuronGradients
 from .errors import ScalarnetError
 from .network import Network
 from .numbers import fmt, is_finite, operand
@@ -248,7 +251,8 @@ def _check_match(net: Network, trace: Trace) -> None:
 
 def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str = "network",
             neuron: str | None = None, layer: str | None = None, threshold: int = THRESHOLD,
-            keep: int | None = None, digits: int | None = 4) -> Diagram:
+            keep: int | None = None, digits: int | None = 4,
+            gradients: Gradients | None = None) -> Diagram:
     """The network (with the values of `trace`, if given) as a graphviz Digraph; see the module doc.
 
     `subject` is a Network, or a Trace alone (it records every weight). With
@@ -266,6 +270,8 @@ def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str =
     """
     if view not in VIEWS:
         raise DiagramError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
+    if gradients is not None:
+        trace = _gradients_trace(gradients, subject, trace, view)
     if view == "network" and (neuron is not None or layer is not None):
         raise DiagramError("neuron= and layer= choose what the ops view shows: use view='ops'")
     if neuron is not None and layer is not None:
@@ -278,9 +284,25 @@ def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str =
         _draw_network(graph, drawn, options)
     else:
         first, last, only = _focus(subject, trace, drawn, neuron, layer)
-        graph.attr(label=_ops_title(drawn, first, last, only, options))
-        _draw_ops(graph, drawn, options, first, last, only)
+        title = [_ops_title(drawn, first, last, only, options)]
+        if gradients is not None:
+            title.append(gradients.loss_text(options.digits))
+        graph.attr(label=_label(title, left=len(title) > 1))
+        _draw_ops(graph, drawn, options, first, last, only, gradients)
     return graph
+
+
+def _gradients_trace(gradients: Gradients, subject, trace: Trace | None, view: str) -> Trace:
+    """The trace the gradients were computed on: given once, as gradients= (or also as the trace)."""
+    if not isinstance(gradients, Gradients):
+        raise DiagramError("gradients=: expected the Gradients of scalarnet.gradients(), "
+                           f"got {gradients!r}")
+    if view != "ops":
+        raise DiagramError("gradients= are drawn in the ops view: use view='ops'")
+    given = trace if trace is not None else subject if isinstance(subject, Trace) else None
+    if given is not None and given is not gradients.trace:
+        raise DiagramError("gradients= brings its own trace (gradients.trace): give no other")
+    return None if isinstance(subject, Trace) else gradients.trace
 
 
 def _title(drawn: _Pass, options: _Options) -> str:
@@ -451,13 +473,13 @@ def _ops_title(drawn: _Pass, first: int, last: int, only: int | None, options: _
     elif first == last:
         what = f"layer {drawn.layers[first - 1].name}"
     else:
-        return _label([f"{drawn.name}: every operation"
-                       + (f", input {_values(drawn.input_values, options)}" if drawn.traced else "")])
-    return _label([f"{drawn.name}: every operation of {what}"])
+        return (f"{drawn.name}: every operation"
+                + (f", input {_values(drawn.input_values, options)}" if drawn.traced else ""))
+    return f"{drawn.name}: every operation of {what}"
 
 
 def _draw_ops(graph: Diagram, drawn: _Pass, options: _Options, first: int, last: int,
-              only: int | None) -> None:
+              only: int | None, gradients: Gradients | None = None) -> None:
     names, values = drawn.column(first - 1)
     title = "inputs" if first == 1 else f"{drawn.layers[first - 2].name} outputs"
     _draw_values(graph, first - 1, title, names, values, options)
@@ -478,19 +500,24 @@ def _draw_ops(graph: Diagram, drawn: _Pass, options: _Options, first: int, last:
                     outputs["more"] = f"L{k}M"
                     column.node(f"L{k}M", _label([f"... {hidden} more neurons"]), **_MORE)
                     graph.edge(sources.get("more", sources[0]), f"L{k}M", style="invis")
+                grad = None if gradients is None else gradients.layers[k - 1].neurons[j]
                 outputs[j] = _neuron_ops(column, graph, k, j, layer, names, sources, drawn.traced,
-                                         options, emphasise=k == len(drawn.layers))
+                                         options, emphasise=k == len(drawn.layers), grad=grad)
         names, sources = [neuron.name for neuron in layer.neurons], outputs
 
 
 def _neuron_ops(column: Diagram, graph: Diagram, k: int, j: int, layer, names: list[str],
-                sources: dict, traced: bool, options: _Options, emphasise: bool) -> str:
+                sources: dict, traced: bool, options: _Options, emphasise: bool,
+                grad: NeuronGradients | None = None) -> str:
     """One neuron's multiplies, adds, bias and activation as nodes; returns its output node's id.
 
     The running sums are the neuron's own loop (`total += x * w`, then `+ bias`),
-    so every node's value is the one the engine computed at that step.
+    so every node's value is the one the engine computed at that step. With
+    `grad`, each node also shows its gradient: dL/dz for every product, sum and
+    the bias (they are added into z as they are), dL/da for the activation.
     """
     neuron, p, digits = layer.neurons[j], f"L{k}N{j}", options.digits
+    dz = [] if grad is None else [f"grad {fmt(grad.dz, digits)}"]
     weights = neuron.weights
     n = len(weights)
     shown, hidden = options.shown(n)
@@ -516,46 +543,55 @@ def _neuron_ops(column: Diagram, graph: Diagram, k: int, j: int, layer, names: l
                 # a sum is summarised exactly when the column it reads is
                 graph.edge(sources["more"], f"{p}M", **_HIDDEN_EDGE)
                 total = totals[n - options.keep - 1] if traced else None
-                chain = _add(box, f"{p}SM", chain, (f"{p}M", middle), total, digits)
+                chain = _add(box, f"{p}SM", chain, (f"{p}M", middle), total, digits, dz)
             w = weights[i]
             if traced:
                 product = neuron.products[i]
                 text = f"{operand(neuron.inputs[i], digits)}*{operand(w, digits)} = {fmt(product, digits)}"
             else:
                 product, text = None, f"{names[i]}*{operand(w, digits)}"
-            box.node(f"{p}X{i}", _label([text]))
+            lines = [text]
+            if grad is not None:
+                lines += [*dz, f"dL/dw = {operand(neuron.inputs[i], digits)}*{operand(grad.dz, digits)}"
+                               f" = {fmt(grad.dw[i], digits)}"]
+            box.node(f"{p}X{i}", _label(lines))
             graph.edge(sources[i], f"{p}X{i}", color=_colour(w), penwidth=_penwidth(w, widest))
             chain = _add(box, f"{p}S{i}", chain, (f"{p}X{i}", product),
-                         totals[i] if traced else None, digits)
+                         totals[i] if traced else None, digits, dz)
         bias = fmt(neuron.bias, digits)
         if traced:
             text = f"{fmt(chain[1], digits)} + {operand(neuron.bias, digits)} = {fmt(neuron.z, digits)}"
         else:
             text = f"+ {operand(neuron.bias, digits)}"
         identity = layer.activation.name == "identity"
-        box.node(f"{p}Z", _label([text]), **(emphasis if identity else {}))
+        box.node(f"{p}Z", _label([text, *dz]), **(emphasis if identity else {}))
         box.edge(chain[0], f"{p}Z")
         with box.subgraph() as same:  # the bias just beside the add that uses it
             same.attr(rank="same")
-            same.node(f"{p}B", _label([f"bias = {bias}"]), shape="plain", style="")
+            same.node(f"{p}B", _label([f"bias = {bias}", *dz]), shape="plain", style="")
             same.edge(f"{p}B", f"{p}Z")
         if identity:
             return f"{p}Z"
         text = _activation_line(neuron, layer, options) if traced else layer.activation.name
-        box.node(f"{p}A", _label([text]), **emphasis)
+        da = [] if grad is None else [f"grad {fmt(grad.da, digits)}"]
+        box.node(f"{p}A", _label([text, *da]), **emphasis)
         box.edge(f"{p}Z", f"{p}A")
     return f"{p}A"
 
 
-def _add(box: Diagram, node_id: str, chain: tuple | None, item: tuple, total, digits) -> tuple:
-    """Add `item` (node id, value) to the running sum `chain`; the first item starts it."""
+def _add(box: Diagram, node_id: str, chain: tuple | None, item: tuple, total, digits,
+         grad: list[str] = ()) -> tuple:
+    """Add `item` (node id, value) to the running sum `chain`; the first item starts it.
+
+    `grad` is the add's gradient line, if any.
+    """
     if chain is None:
         return item[0], total
     if total is None:
         text = "+"
     else:
         text = f"{fmt(chain[1], digits)} + {operand(item[1], digits)} = {fmt(total, digits)}"
-    box.node(node_id, _label([text]))
+    box.node(node_id, _label([text, *grad]))
     box.edge(chain[0], node_id)
     box.edge(item[0], node_id)
     return node_id, total

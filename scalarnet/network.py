@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .activations import Activation, get_activation
+from .backprop import Gradients, Loss, gradients
 from .debugger import forward_with_breakpoint
 from .errors import InputError, NetworkError, ScalarnetError
 from .layer import Layer
@@ -240,6 +241,11 @@ class Network:
             names = [n.name for n in layer.neurons]
         trace.mark_nonfinite()
         return trace
+
+    def gradients(self, x: Sequence[Number] | Mapping[str, Number], target: Sequence[Number],
+                  loss: str | Loss = "mse") -> Gradients:
+        """The backward pass for one input and target: every dL/da, dL/dz, dL/dw; see `scalarnet.backprop`."""
+        return gradients(self, x, target, loss)
 
     # -- looking things up -----------------------------------------------------------------
 

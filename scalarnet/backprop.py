@@ -1,0 +1,670 @@
+"""Backpropagation: losses, every neuron's gradient as hand-worked lines, and gradient descent.
+
+`gradients(net, x, target, loss="mse")` (also `net.gradients(x, target)`) runs
+the forward pass, then goes back from the output to the first layer, one
+neuron and one multiply at a time, and records for every neuron
+
+- `da`: dL/da, the loss's derivative for its output `a`. In the output layer
+  it comes from the loss; in a hidden layer it adds up, over the neurons of the
+  next layer, each one's weight from this neuron times its dL/dz;
+- `dz` (the "delta"): dL/dz = act'(z) * dL/da, through the layer's activation
+  (its `backward`; softmax mixes the whole layer);
+- `dw`: dL/dw, one per weight, the weight's input times the neuron's dL/dz;
+- `dbias`: dL/dbias, which is dL/dz (the bias is added to z as it is);
+
+and, for the network's inputs, `dx`: dL/dx, added up like a hidden dL/da.
+
+The losses (`LOSSES`), each with its value and its derivative dL/da:
+
+- `mse`: L = 1/2 * sum over outputs of (a - t)^2 (summed, not averaged, and
+  halved so that dL/da = a - t). Any output activation.
+- `cross_entropy`: L = -sum t*log(a), for a softmax output layer; the targets
+  are probabilities adding up to 1 (one-hot: [0, 1, 0]).
+- `binary_cross_entropy`: L = -sum (t*log(a) + (1 - t)*log(1 - a)), for a
+  sigmoid output layer; each target is from 0 to 1.
+
+The two cross-entropies are differentiated together with their activation:
+their dL/dz is a - t, exact and stable, where going through dL/da (-t/a, or
+(a - t)/(a*(1 - a))) divides by a probability that may round to 0 or 1. For
+reading, dL/da is still recorded. Their values are computed from z (log-softmax,
+softplus), so they stay finite where a rounds to 0 or 1.
+
+Number types are kept where the math allows: with ints, identity and ReLU, and
+mse, every gradient is an int, and the loss is an exact Fraction (half of a
+whole number). The texts, in the trace's style (`str(g)`, from the output back
+to the first layer, then the inputs), for the tutorial's deep network, input
+[3, 5] and target [180]:
+
+>>> from scalarnet import load
+>>> g = gradients(load("tutorial-deep"), [3, 5], [180])
+>>> print(g)
+loss: mse = 1/2*(182 - 180)^2 = 2
+output (identity):
+  output: dL/da = a - t = 182 - 180 = 2
+          dL/dz = dL/da = 2
+          dL/dw = [0*2, 26*2] = [0, 52]
+          dL/dbias = dL/dz = 2
+hidden2 (relu):
+  node1_0: dL/da = 2*2 = 4
+           dL/dz = relu'(-26) * dL/da = 0 * 4 = 0
+           dL/dw = [26*0, 0*0] = [0, 0]
+           dL/dbias = dL/dz = 0
+  node1_1: dL/da = 7*2 = 14
+           dL/dz = relu'(26) * dL/da = 1 * 14 = 14
+           dL/dw = [26*14, 0*14] = [364, 0]
+           dL/dbias = dL/dz = 14
+hidden1 (relu):
+  node0_0: dL/da = (-1)*0 + 1*14 = 14
+           dL/dz = relu'(26) * dL/da = 1 * 14 = 14
+           dL/dw = [3*14, 5*14] = [42, 70]
+           dL/dbias = dL/dz = 14
+  node0_1: dL/da = 2*0 + 2*14 = 28
+           dL/dz = relu'(-13) * dL/da = 0 * 28 = 0
+           dL/dw = [3*0, 5*0] = [0, 0]
+           dL/dbias = dL/dz = 0
+inputs:
+  dL/dx0 = 2*14 + 4*0 = 28
+  dL/dx1 = 4*14 + (-5)*0 = 56
+
+A hidden neuron's dL/da line reads "weight * dL/dz" for each neuron of the next
+layer (node0_1's weights into hidden2 are 2 and 2); a dL/dw line reads "input *
+dL/dz". A softmax layer trained with mse first writes its layer sum
+`s = sum of a*dL/da = ...`, then `dL/dz = a*(dL/da - s) = ...` per neuron; an
+output layer of softmax with cross_entropy (or sigmoid with
+binary_cross_entropy) writes `dL/da = -t/a = ...` (or `(a - t)/(a*(1 - a))`)
+and `dL/dz = a - t = ... (softmax with cross_entropy)`.
+
+`sgd_step(net, x, target, lr)` changes the network's weights and biases in
+place by -lr times their gradients; `train(net, rows, targets, lr, epochs)`
+does that for each row in order, each epoch, and returns the mean loss before
+and after each epoch. Copy a network first to keep it (`copy.deepcopy(net)`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from .errors import InputError, ScalarnetError
+from .numbers import Number, check_number, fmt, is_number, operand
+from .trace import LayerRecord, NeuronRecord, Trace, values_text
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["LOSSES", "Gradients", "LayerGradients", "Loss", "LossError", "NeuronGradients",
+           "get_loss", "gradients", "mean_loss", "sgd_step", "train"]
+
+
+class LossError(ScalarnetError, ValueError):
+    """A loss that cannot be used: unknown, for another output activation, or given bad targets."""
+
+
+# -- losses ----------------------------------------------------------------------------------
+
+
+class Loss:
+    """A loss: its value and dL/da for one output layer; `output_activation` is the one it needs.
+
+    A loss with an `output_activation` (the cross-entropies) also has `dz`, its
+    gradient through that activation, a - t, which backpropagation uses.
+    """
+
+    __slots__ = ()
+    name = ""
+    #: The output layer's activation the loss is made for (and differentiated through), or None.
+    output_activation: str | None = None
+
+    def check(self, targets: list, names: list[str]) -> None:
+        """Raise LossError if the targets are not values this loss can take."""
+
+    def value(self, zs: list, outs: list, targets: list) -> Number:
+        """L for the output layer's weighted sums `zs`, outputs `outs` and `targets`."""
+        raise NotImplementedError
+
+    def derivative(self, outs: list, targets: list) -> list:
+        """dL/da for each output."""
+        raise NotImplementedError
+
+    def value_text(self, outs: list, targets: list, value: Number, digits: int | None = None) -> str:
+        """`1/2*(182 - 180)^2 = 2`: how the value is worked out."""
+        raise NotImplementedError
+
+    def derivative_text(self, a: Number, t: Number, da: Number, digits: int | None = None) -> str:
+        """`a - t = 182 - 180 = 2`: how one output's dL/da is worked out."""
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"get_loss({self.name!r})"
+
+
+def _half(total):
+    # Half of an int is a Fraction, exact; any other kind of number halves in its own kind.
+    if isinstance(total, numbers.Integral):
+        return Fraction(int(total), 2)
+    return total / 2
+
+
+class MeanSquaredError(Loss):
+    """L = 1/2 * sum (a - t)^2, dL/da = a - t: any output activation, every number type."""
+
+    __slots__ = ()
+    name = "mse"
+
+    def value(self, zs, outs, targets):
+        total = 0
+        for a, t in zip(outs, targets):
+            d = a - t
+            total += d * d
+        return _half(total)
+
+    def derivative(self, outs, targets):
+        return [a - t for a, t in zip(outs, targets)]
+
+    def value_text(self, outs, targets, value, digits=None):
+        terms = [f"({operand(a, digits)} - {operand(t, digits)})^2" for a, t in zip(outs, targets)]
+        inside = terms[0] if len(terms) == 1 else f"({' + '.join(terms)})"
+        return f"1/2*{inside} = {fmt(value, digits)}"
+
+    def derivative_text(self, a, t, da, digits=None):
+        return f"a - t = {fmt(a, digits)} - {operand(t, digits)} = {fmt(da, digits)}"
+
+
+class _ThroughActivation(Loss):
+    """A loss differentiated together with its output activation: dL/dz = a - t."""
+
+    __slots__ = ()
+
+    def dz(self, outs: list, targets: list) -> list:
+        """dL/dz = a - t (for cross_entropy, with targets that add up to 1)."""
+        return [a - float(t) for a, t in zip(outs, targets)]
+
+
+class CrossEntropy(_ThroughActivation):
+    """L = -sum t*log(a) for a softmax output; dL/dz = a - t."""
+
+    __slots__ = ()
+    name = "cross_entropy"
+    output_activation = "softmax"
+
+    def check(self, targets, names):
+        total = 0
+        for t in targets:
+            total += t
+        if any(not t >= 0 for t in targets) or not abs(total - 1) <= 1e-9:
+            raise LossError(f"loss {self.name!r}: the targets must be probabilities that add up "
+                            f"to 1 (one-hot, like [0, 1, 0]), got {values_text(targets)}")
+
+    def value(self, zs, outs, targets):
+        # -sum t*log(softmax(z)) = sum t*(logsumexp(z) - z): no log of a rounded-off 0
+        zs = [float(z) for z in zs]
+        top = max(zs)
+        lse = top + math.log(math.fsum(math.exp(z - top) for z in zs))
+        return math.fsum(float(t) * (lse - z) for z, t in zip(zs, targets) if t != 0)
+
+    def derivative(self, outs, targets):
+        return [_divide(0 - float(t), a) for a, t in zip(outs, targets)]
+
+    def value_text(self, outs, targets, value, digits=None):
+        terms = [f"{operand(t, digits)}*log({fmt(a, digits)})" for a, t in zip(outs, targets)]
+        return f"-({' + '.join(terms)}) = {fmt(value, digits)}"
+
+    def derivative_text(self, a, t, da, digits=None):
+        return f"-t/a = -{operand(t, digits)}/{operand(a, digits)} = {fmt(da, digits)}"
+
+
+class BinaryCrossEntropy(_ThroughActivation):
+    """L = -sum (t*log(a) + (1 - t)*log(1 - a)) for a sigmoid output; dL/dz = a - t."""
+
+    __slots__ = ()
+    name = "binary_cross_entropy"
+    output_activation = "sigmoid"
+
+    def check(self, targets, names):
+        for name, t in zip(names, targets):
+            if not 0 <= t <= 1:
+                raise LossError(f"loss {self.name!r}: target {name!r} must be from 0 to 1, "
+                                f"got {fmt(t)}")
+
+    def value(self, zs, outs, targets):
+        # -(t*log(s(z)) + (1 - t)*log(1 - s(z))) = max(z, 0) - z*t + log(1 + e^-|z|)
+        terms = []
+        for z, t in zip(zs, targets):
+            z = float(z)
+            terms.append(max(z, 0.0) - z * float(t) + math.log1p(math.exp(-abs(z))))
+        return math.fsum(terms)
+
+    def derivative(self, outs, targets):
+        return [_divide(a - float(t), a * (1 - a)) for a, t in zip(outs, targets)]
+
+    def value_text(self, outs, targets, value, digits=None):
+        terms = [f"{operand(t, digits)}*log({fmt(a, digits)}) + (1 - {operand(t, digits)})"
+                 f"*log(1 - {fmt(a, digits)})" for a, t in zip(outs, targets)]
+        return f"-({' + '.join(terms)}) = {fmt(value, digits)}"
+
+    def derivative_text(self, a, t, da, digits=None):
+        t_text = operand(t, digits)
+        return (f"(a - t)/(a*(1 - a)) = ({fmt(a, digits)} - {t_text})/({operand(a, digits)}"
+                f"*(1 - {operand(a, digits)})) = {fmt(da, digits)}")
+
+
+def _divide(numerator: float, denominator: float) -> float:
+    """numerator / denominator, with a saturated probability's 0 giving 0 or an infinity, not an error."""
+    if denominator == 0:
+        return 0.0 if numerator == 0 else math.copysign(math.inf, numerator)
+    return numerator / denominator
+
+
+_KINDS = {cls.name: cls for cls in (BinaryCrossEntropy, CrossEntropy, MeanSquaredError)}
+
+#: The loss names scalarnet knows, sorted.
+LOSSES = tuple(sorted(_KINDS))
+
+
+def get_loss(name: str | Loss = "mse") -> Loss:
+    """The loss called `name`.
+
+    >>> get_loss("mse").value([182], [182], [180])
+    Fraction(2, 1)
+    >>> get_loss("mae")
+    Traceback (most recent call last):
+    ...
+    scalarnet.backprop.LossError: unknown loss 'mae' (known: binary_cross_entropy, cross_entropy, mse)
+    """
+    if isinstance(name, Loss):
+        return name
+    if not isinstance(name, str) or name not in _KINDS:
+        raise LossError(f"unknown loss {name!r} (known: {', '.join(LOSSES)})")
+    return _KINDS[name]()
+
+
+def _check_output(loss: Loss, activation_name: str, layer_name: str) -> None:
+    need = loss.output_activation
+    if need is None or activation_name == need:
+        return
+    others = [f"{other!r} with {_KINDS[other].output_activation}" for other in LOSSES
+              if other != loss.name and _KINDS[other].output_activation]
+    raise LossError(f"loss {loss.name!r} is for a {need} output layer, but layer {layer_name!r} "
+                    f"has {activation_name} (use {', '.join(others)}, 'mse' with any other)")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def _targets(net: Network, target, loss: Loss) -> list:
+    """The target values as a list, one per output neuron, checked for `loss`."""
+    output = net.layers[-1]
+    _check_output(loss, output.activation.name, output.name)
+    names = [n.name for n in output.neurons]
+    if hasattr(target, "tolist"):  # a numpy array
+        target = target.tolist()
+    if isinstance(target, (str, bytes)) or not isinstance(target, Iterable):
+        raise InputError(f"network {net.name!r}: expected the target values as a list, one per "
+                         f"output ({', '.join(names)}), got {target!r}")
+    values = list(target)
+    if len(values) != len(names):
+        raise InputError(f"network {net.name!r}: {_count(len(values), 'target value')} but the "
+                         f"output layer {output.name!r} has {_count(len(names), 'neuron')} "
+                         f"({', '.join(names)})")
+    for name, v in zip(names, values):
+        if not is_number(v):
+            check_number(v, f"target {name!r}")
+    loss.check(values, names)
+    return values
+
+
+# -- the gradient records ----------------------------------------------------------------------
+
+
+class NeuronGradients:
+    """One neuron's gradients in one backward pass: da, dz, dw (one per weight), dbias."""
+
+    __slots__ = ("layer", "index", "dw")
+
+    def __init__(self, layer: LayerGradients, index: int, dw: list):
+        self.layer = layer
+        self.index = index
+        self.dw = dw
+
+    @property
+    def record(self) -> NeuronRecord:
+        """The neuron's forward record: its inputs, weights, z and a."""
+        return self.layer.record.neurons[self.index]
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def path(self) -> str:
+        return self.record.path
+
+    @property
+    def da(self) -> Number:
+        """dL/da."""
+        return self.layer.da[self.index]
+
+    @property
+    def dz(self) -> Number:
+        """dL/dz, the neuron's delta."""
+        return self.layer.dz[self.index]
+
+    @property
+    def dbias(self) -> Number:
+        """dL/dbias, which is dL/dz."""
+        return self.layer.dz[self.index]
+
+    def da_text(self, digits: int | None = None) -> str:
+        """`dL/da = a - t = 182 - 180 = 2`, or in a hidden layer `dL/da = (-1)*0 + 1*14 = 14`."""
+        layer, j = self.layer, self.index
+        if layer.next is None:
+            a, t = self.record.a, layer.target[j]
+            return f"dL/da = {layer.loss.derivative_text(a, t, self.da, digits)}"
+        return f"dL/da = {_back_sum_text(layer.next, j, self.da, digits)}"
+
+    def dz_text(self, digits: int | None = None) -> str:
+        """`dL/dz = relu'(-13) * dL/da = 0 * 28 = 0`: through the activation."""
+        layer, record, dz = self.layer, self.record, fmt(self.dz, digits)
+        act = layer.record.activation
+        if layer.combined:
+            t = operand(layer.target[self.index], digits)
+            return f"dL/dz = a - t = {fmt(record.a, digits)} - {t} = {dz} ({act.name} with {layer.loss.name})"
+        if act.name == "identity":
+            return f"dL/dz = dL/da = {dz}"
+        if not act.elementwise:
+            return (f"dL/dz = a*(dL/da - s) = {operand(record.a, digits)}*({fmt(self.da, digits)}"
+                    f" - {operand(layer.s, digits)}) = {dz}")
+        slope = act.derivative(record.z)
+        return (f"dL/dz = {act.name}'({fmt(record.z, digits)}) * dL/da = "
+                f"{operand(slope, digits)} * {operand(self.da, digits)} = {dz}")
+
+    def dw_text(self, digits: int | None = None) -> str:
+        """`dL/dw = [3*0, 5*0] = [0, 0]`: each input times dL/dz."""
+        d = operand(self.dz, digits)
+        products = ", ".join(f"{operand(x, digits)}*{d}" for x in self.record.inputs)
+        return f"dL/dw = [{products}] = {values_text(self.dw, digits)}"
+
+    def dbias_text(self, digits: int | None = None) -> str:
+        return f"dL/dbias = dL/dz = {fmt(self.dbias, digits)}"
+
+    def lines(self, digits: int | None = None) -> list[str]:
+        """The neuron's backward arithmetic: dL/da, dL/dz, dL/dw, dL/dbias."""
+        return [self.da_text(digits), self.dz_text(digits), self.dw_text(digits),
+                self.dbias_text(digits)]
+
+    def text(self, digits: int | None = None) -> str:
+        """The lines, the first after the neuron's name and the others aligned under it."""
+        first, *rest = self.lines(digits)
+        indent = " " * (len(self.name) + 2)
+        return "\n".join([f"{self.name}: {first}"] + [indent + line for line in rest])
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"<NeuronGradients {self.path}: dz={self.dz!r}>"
+
+
+class LayerGradients:
+    """One layer's backward pass: dL/da and dL/dz per neuron, and the neurons' records."""
+
+    __slots__ = ("record", "da", "dz", "neurons", "next", "loss", "target", "combined", "s")
+
+    def __init__(self, record: LayerRecord, da: list, dz: list, next: LayerGradients | None,
+                 loss: Loss | None = None, target: list | None = None, combined: bool = False):
+        self.record = record
+        self.da = da
+        self.dz = dz
+        self.next = next  # the layer after this one (None for the output layer)
+        self.loss = loss  # the output layer's loss and targets
+        self.target = target
+        self.combined = combined  # dz came from the loss through the activation: a - t
+        self.s = None  # a softmax layer's sum of a*dL/da
+        if not combined and not record.activation.elementwise:
+            self.s = math.fsum(g * a for g, a in zip(da, record.a))  # as Softmax.backward adds it
+        self.neurons = [NeuronGradients(self, j, [x * d for x in record.inputs])
+                        for j, d in enumerate(dz)]
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    def text(self, digits: int | None = None) -> str:
+        lines = [f"{self.name} ({self.record.activation.name}):"]
+        if self.s is not None:
+            terms = " + ".join(f"{operand(a, digits)}*{operand(g, digits)}"
+                               for a, g in zip(self.record.a, self.da))
+            lines.append(f"  s = sum of a*dL/da = {terms} = {fmt(self.s, digits)}")
+        for n in self.neurons:
+            lines += ["  " + line for line in n.text(digits).split("\n")]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"<LayerGradients {self.name}: dz={self.dz!r}>"
+
+
+def _back_sum(layer: LayerGradients, j: int):
+    """dL/d(input j of `layer`): its weight from input j times dL/dz, summed over its neurons."""
+    total = 0
+    for neuron, d in zip(layer.record.neurons, layer.dz):
+        total += neuron.weights[j] * d
+    return total
+
+
+def _back_sum_text(layer: LayerGradients, j: int, total, digits: int | None) -> str:
+    terms = [f"{operand(n.weights[j], digits)}*{operand(d, digits)}"
+             for n, d in zip(layer.record.neurons, layer.dz)]
+    return f"{' + '.join(terms)} = {fmt(total, digits)}"
+
+
+class Gradients:
+    """The backward pass for one input and target: `str(g)` is its arithmetic, output layer first.
+
+    `g.loss` is the loss's value, `g.loss_function` the Loss; `g.trace` the forward
+    pass; `g.layers` one LayerGradients per layer in forward order (`g.layer("hidden1").dz`);
+    `g.neuron("hidden1.node0_1")` (or `"node0_1"` when the name is unique) a
+    neuron's `da`, `dz`, `dw`, `dbias`; `g.dx` dL/dx for the inputs.
+    """
+
+    __slots__ = ("trace", "loss_function", "target", "loss", "layers", "dx")
+
+    def __init__(self, trace: Trace, loss_function: Loss, target: list, loss: Number,
+                 layers: list[LayerGradients], dx: list):
+        self.trace = trace
+        self.loss_function = loss_function
+        self.target = target
+        self.loss = loss
+        self.layers = layers
+        self.dx = dx
+
+    def layer(self, name: str) -> LayerGradients:
+        """The layer called `name`."""
+        return self.layers[self.trace.layers.index(self.trace.layer(name))]
+
+    def neuron(self, name: str) -> NeuronGradients:
+        """A neuron's gradients by 'layer.neuron', or by its name alone when that is unique."""
+        record = self.trace.neuron(name)  # the trace's look-up and its error messages
+        return self.layers[self.trace.layers.index(record.layer)].neurons[record.index]
+
+    def loss_text(self, digits: int | None = None) -> str:
+        """`loss: mse = 1/2*(182 - 180)^2 = 2`."""
+        out = self.trace.layers[-1]
+        worked = self.loss_function.value_text(out.a, self.target, self.loss, digits)
+        return f"loss: {self.loss_function.name} = {worked}"
+
+    def inputs_text(self, digits: int | None = None) -> str:
+        """`inputs:` then a line per input, `  dL/dx0 = 2*14 + 4*0 = 28`."""
+        first = self.layers[0]
+        lines = [f"  dL/d{name} = {_back_sum_text(first, i, d, digits)}"
+                 for i, (name, d) in enumerate(zip(self.trace.input_names, self.dx))]
+        return "\n".join(["inputs:"] + lines)
+
+    def text(self, digits: int | None = None) -> str:
+        """The loss, each layer's lines from the output back to the first, then the inputs."""
+        lines = [self.loss_text(digits)]
+        lines += [layer.text(digits) for layer in reversed(self.layers)]
+        lines.append(self.inputs_text(digits))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return (f"<Gradients of {self.trace.network_name!r}: "
+                f"{self.loss_function.name} loss={self.loss!r}>")
+
+    def to_dict(self) -> dict:
+        """The numbers as plain data: loss (name, value), target, output, layers, inputs' dL/dx.
+
+        Each layer is `{"name", "da", "dz", "dw", "dbias"}`, in forward order; `dw`
+        has one row per neuron, one column per input.
+        """
+        return {
+            "loss": {"name": self.loss_function.name, "value": self.loss},
+            "target": list(self.target),
+            "output": list(self.trace.output),
+            "layers": [{"name": layer.name, "da": list(layer.da), "dz": list(layer.dz),
+                        "dw": [list(n.dw) for n in layer.neurons], "dbias": list(layer.dz)}
+                       for layer in self.layers],
+            "inputs": dict(zip(self.trace.input_names, self.dx)),
+        }
+
+
+# -- the backward pass -----------------------------------------------------------------------
+
+
+def gradients(net: Network, x, target, loss: str | Loss = "mse") -> Gradients:
+    """The forward and backward pass for input `x` and `target` (one value per output neuron).
+
+    Checks the loss, its output activation and the targets before computing
+    anything; see the module doc for what is recorded and how it is written.
+
+    >>> from scalarnet import load
+    >>> g = gradients(load("tutorial-deep"), [3, 5], [180])
+    >>> g.loss, g.neuron("node0_0").dw, g.dx
+    (Fraction(2, 1), [42, 70], [28, 56])
+    >>> gradients(load("tutorial-deep"), [3, 5], [0, 1], loss="cross_entropy")
+    Traceback (most recent call last):
+    ...
+    scalarnet.backprop.LossError: loss 'cross_entropy' is for a softmax output layer, but layer 'output' has identity (use 'binary_cross_entropy' with sigmoid, 'mse' with any other)
+    """
+    loss = get_loss(loss)
+    targets = _targets(net, target, loss)
+    return _backward(net.trace(x), targets, loss)
+
+
+def _backward(trace: Trace, targets: list, loss: Loss) -> Gradients:
+    """Go back through the layers of `trace`, from the loss to the inputs."""
+    records = trace.layers
+    out = records[-1]
+    da = loss.derivative(out.a, targets)
+    combined = loss.output_activation is not None
+    dz = loss.dz(out.a, targets) if combined else out.activation.backward(out.z, out.a, da)
+    layer = LayerGradients(out, da, dz, None, loss, targets, combined)
+    layers = [layer]
+    for record in reversed(records[:-1]):
+        da = [_back_sum(layer, j) for j in range(len(record.neurons))]
+        layer = LayerGradients(record, da, record.activation.backward(record.z, record.a, da), layer)
+        layers.append(layer)
+    layers.reverse()
+    dx = [_back_sum(layers[0], i) for i in range(len(trace.input_values))]
+    return Gradients(trace, loss, targets, loss.value(out.z, out.a, targets), layers, dx)
+
+
+# -- training ----------------------------------------------------------------------------------
+
+
+def _check_lr(lr) -> None:
+    if not is_number(lr) or not lr > 0 or not math.isfinite(lr):
+        raise InputError(f"lr: expected a positive number, got {lr!r}")
+
+
+def sgd_step(net: Network, x, target, lr: Number, loss: str | Loss = "mse") -> Gradients:
+    """One step of gradient descent on one input: every weight and bias -= lr * its gradient.
+
+    Changes `net` in place (each neuron gets a new weights list, so traces and
+    gradients recorded before keep the old weights) and returns the gradients,
+    whose `loss` is the loss before the step. An int `lr` keeps int weights ints.
+
+    >>> from scalarnet import Network
+    >>> net = Network.from_matrices([[[1, 1]]])  # a = x0 + x1
+    >>> sgd_step(net, [1, 2], [5], lr=0.25).loss  # 1/2*(3 - 5)^2
+    Fraction(2, 1)
+    >>> net.layers[0].neurons[0]  # w - 0.25*x*(3 - 5), bias - 0.25*(3 - 5)
+    Neuron('output', [1.5, 2.0], bias=0.5)
+    """
+    _check_lr(lr)
+    g = gradients(net, x, target, loss)
+    for layer, grads in zip(net.layers, g.layers):
+        for neuron, n in zip(layer.neurons, grads.neurons):
+            neuron.weights = [w - lr * d for w, d in zip(neuron.weights, n.dw)]
+            neuron.bias = neuron.bias - lr * n.dbias
+    return g
+
+
+def mean_loss(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss = "mse") -> Number:
+    """The loss averaged over `rows` and their `targets` (forward passes only, nothing recorded)."""
+    loss = get_loss(loss)
+    _check_rows(rows, targets)
+    total = 0
+    for r, (x, target) in enumerate(zip(rows, targets)):
+        try:
+            t = _targets(net, target, loss)
+            values = net.input_values(x)
+            for layer in net.layers[:-1]:
+                values = layer(values)
+            last = net.layers[-1]
+            zs = last.weighted_sums(values)
+            total += loss.value(zs, last.activation.apply(zs), t)
+        except ScalarnetError as e:
+            raise type(e)(f"row {r}: {e}") from None
+    return total / len(rows)
+
+
+def _check_rows(rows: Sequence, targets: Sequence) -> None:
+    if len(rows) != len(targets):
+        raise InputError(f"{len(rows)} rows but {len(targets)} targets (one target per row)")
+    if not rows:
+        raise InputError("no rows to train on")
+
+
+def train(net: Network, rows: Sequence, targets: Sequence, lr: Number, epochs: int = 1,
+          loss: str | Loss = "mse") -> list:
+    """Gradient descent, one `sgd_step` per row in order, `epochs` times; changes `net` in place.
+
+    Returns the history: the mean loss over the rows before training, then after
+    each epoch (`epochs + 1` values).
+
+    >>> from scalarnet import Network
+    >>> net = Network.from_matrices([[[0.0]]], [[0.0]])  # learn y = 2x + 1
+    >>> history = train(net, [[0], [1], [2]], [[1], [3], [5]], lr=0.1, epochs=200)
+    >>> round(history[0], 3), history[-1] < 1e-6
+    (5.833, True)
+    >>> [round(w, 3) for w in net.layers[0].neurons[0].weights], round(net.layers[0].neurons[0].bias, 3)
+    ([2.0], 1.0)
+    """
+    _check_lr(lr)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise InputError(f"epochs: expected a whole number of at least 1, got {epochs!r}")
+    history = [mean_loss(net, rows, targets, loss)]
+    for _ in range(epochs):
+        for r, (x, target) in enumerate(zip(rows, targets)):
+            try:
+                sgd_step(net, x, target, lr, loss)
+            except ScalarnetError as e:
+                raise type(e)(f"row {r}: {e}") from None
+        history.append(mean_loss(net, rows, targets, loss))
+    return history
