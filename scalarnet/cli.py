@@ -230,13 +230,22 @@ def cmd_render(args: argparse.Namespace) -> int:
     net = load_net(args)
     if args.weights_only and args.input:
         raise CLIError("give either --input or --weights-only, not both")
-    trace = None
+    if args.target and args.weights_only:
+        raise CLIError("--target draws gradients, which need the values: drop --weights-only")
+    if args.target and args.view == "network":
+        raise CLIError("--target draws gradients in the ops view: drop --view network")
+    trace = grads = None
     if not args.weights_only and (args.input or net.example_input is not None):
         trace = net.trace(one_input(args, net))
-    view = args.view or ("ops" if args.neuron or args.layer else "network")
+    if args.target:
+        if trace is None:
+            raise CLIError(f"--target needs --input: network {net.name!r} has no example input")
+        target = [parse_number(t, "--target") for t in args.target]
+        grads, trace = gradients(net, trace.input_values, target, args.loss), None
+    view = args.view or ("ops" if args.neuron or args.layer or grads else "network")
     format = args.format or _format_of(args.output) or "svg"
     picture = diagram(net, trace, view=view, neuron=args.neuron, layer=args.layer,
-                      threshold=args.threshold, digits=args.digits)
+                      threshold=args.threshold, digits=args.digits, gradients=grads)
     data = render(picture, format, args.engine)
     if args.output in (None, "-"):
         if format in ("png", "pdf"):
@@ -414,6 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: from the -o file name, else svg; png and pdf need the "
                         "system Graphviz")
     p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
+    p.add_argument("--target", nargs="+", metavar="VALUE",
+                   help="also draw every gradient for this target (the ops view)")
+    p.add_argument("--loss", choices=LOSSES, default="mse",
+                   help="the loss for --target (default mse)")
     p.add_argument("--threshold", type=int, default=12, metavar="N",
                    help="draw a layer or sum of more than N items as its first and last few "
                         "(default 12)")

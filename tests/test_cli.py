@@ -172,3 +172,35 @@ def test_cli_nan_input_is_computed(capsys):
     assert "x0 = nan (non-finite)" in out
     assert "node0_0: nan*2 + 5*4 = nan -> relu(nan) = nan  <- first non-finite value" in out
     assert math.isnan(float(out.splitlines()[-1][len("output: ["):-1]))
+
+
+# -- render --target: the ops view with gradients --------------------------------------------
+
+def svg_texts(path):
+    import xml.etree.ElementTree as ET
+    return [t.text for t in ET.parse(path).iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_render_target_draws_gradients(tmp_path, capsys):
+    out = tmp_path / "g.svg"
+    code, _, err = run(capsys, "render", "tutorial-deep", "--target", "180",
+                       "--neuron", "hidden1.node0_1", "--engine", "wasm", "-o", str(out))
+    assert code == 0, err
+    texts = svg_texts(out)
+    # node0_1 is a dead ReLU (z = -13): dL/da = 2*0 + 2*14 = 28 reaches it, 0 passes on
+    assert "loss: mse = 1/2*(182 - 180)^2 = 2" in texts
+    assert "relu(-13) = 0" in texts and "grad 28" in texts
+    assert "dL/dw = 5*0 = 0" in texts
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--target", "1", "2"], "network 'tutorial-deep': 2 target values but the output layer"),
+    (["--target", "1", "--weights-only"], "--target draws gradients, which need the values"),
+    (["--target", "1", "--view", "network"], "--target draws gradients in the ops view"),
+    (["--target", "x"], "--target: 'x' is not a number"),
+], ids=["target-count", "weights-only", "network-view", "not-number"])
+def test_render_target_bad_input(argv, message, tmp_path, capsys):
+    code, _, err = run(capsys, "render", "tutorial-deep", *argv, "-o", str(tmp_path / "x.svg"))
+    assert code == 2
+    assert err.startswith("scalarnet: error: " + message)
+    assert not (tmp_path / "x.svg").exists()
