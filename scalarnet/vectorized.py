@@ -168,8 +168,13 @@ def forward(net: Network | Matrices, rows) -> Pass:
 
 def affine(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """z = a @ w.T + b for a batch: a is (rows, n_in), w (n_out, n_in), b (n_out,)."""
-    if a.dtype.kind == "i" and w.dtype.kind == "i" and b.dtype.kind == "i" and _may_overflow(a, w, b):
+    kinds = a.dtype.kind + w.dtype.kind + b.dtype.kind
+    if kinds == "iii" and _may_overflow(a, w, b):
         a, w, b = a.astype(object), w.astype(object), b.astype(object)
+    elif "f" in kinds and "O" in kinds:
+        # exact numbers meeting floats give floats anyway; converting first lets a Decimal
+        # meet a float too (Decimal * float is a TypeError)
+        a, w, b = _as_float(a), _as_float(w), _as_float(b)
     # (rows, n_in) @ (n_in, n_out) -> (rows, n_out); + (n_out,) broadcasts over the rows
     with np.errstate(invalid="ignore", over="ignore"):  # inf*0 is NaN here as in the engine, silently
         return a @ w.T + b
@@ -200,8 +205,8 @@ def activate(activation: Activation | str, z: np.ndarray) -> np.ndarray:
     if name == "identity":
         return z
     if name == "relu":
-        if z.dtype == object:
-            return np.where((z > 0) | (z != z), z, z * 0)  # z * 0 keeps a Fraction a Fraction
+        if z.dtype == object:  # NaN tested first (a Decimal NaN refuses >); a Fraction's 0 is a Fraction
+            return np.frompyfunc(lambda v: v if v != v or v > 0 else type(v)(0), 1, 1)(z)
         return np.maximum(z, np.zeros((), dtype=z.dtype))  # NaN propagates
     if name == "leaky_relu":
         return _leaky_relu(z, act.slope)
@@ -226,7 +231,7 @@ def _leaky_relu(z: np.ndarray, slope) -> np.ndarray:
         return np.where(z > 0, z, slope * z)
     # Exact values keep their kind, as in the engine: a float slope becomes 1/100 or Decimal('0.01').
     def one(v):
-        if v > 0 or v != v:
+        if v != v or v > 0:  # NaN first: a Decimal NaN refuses >
             return v
         s = slope
         if isinstance(v, Decimal) and not isinstance(s, Decimal):

@@ -1,6 +1,7 @@
 """compare: the report, the first wrong neuron, the diagnoses (each both ways), bad `against`, the CLI."""
 
 import math
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -129,6 +130,14 @@ def test_exact_fractions_compare_exactly():
     assert compare(net, [[1, 1]]).ok
     report = compare(net, [[1, 1]], against=[[[Fraction(2, 3) + Fraction(1, 10 ** 30)]]], rtol=0, atol=0)
     assert not report.ok and report.layers[0].max_abs == 1e-30
+
+
+def test_decimal_network_against_a_float_pass():
+    # the float side is recomputed from in floats: Decimal * float would be a TypeError
+    net = Network.from_matrices([[[Decimal("0.5"), Decimal("1.5")]], [[Decimal("2")]]], [[Decimal("1")], [0]])
+    assert compare(net, [[2, 4]], against=[[[8.0]], [[16.0]]]).ok
+    report = compare(net, [[2, 4]], against=[[[8.0]], [[17.0]]])
+    assert [(r.ok, r.alone_ok) for r in report.layers] == [(True, True), (False, False)]
 
 
 # -- the diagnoses: a user's own numpy forward pass with one bug, saved as .npz ------------------

@@ -91,6 +91,35 @@ def test_exact_numbers_stay_exact(net, rows):
         assert [type(v) for v in got] == [type(v) for v in layer.a]
 
 
+EXACT_NAN = {
+    "relu": get_activation("relu"),
+    "leaky_relu": get_activation("leaky_relu", slope=0.1),
+}
+
+
+@pytest.mark.parametrize("act", EXACT_NAN.values(), ids=EXACT_NAN.keys())
+def test_decimal_nan_passes_through_as_in_the_engine(act):
+    # a Decimal NaN refuses `>` (InvalidOperation): the engine tests for NaN first, and so must numpy's side
+    z = [Decimal("NaN"), Decimal("-2"), Decimal("3")]
+    out = activate(act, np.array([z], dtype=object))[0].tolist()
+    assert [str(v) for v in out] == [str(v) for v in act.apply(z)]
+
+
+MIXED = {
+    # Decimal * float is a TypeError in Python: the float side decides, as numpy would compute in floats
+    "decimal-weights-float-rows": (Network.from_matrices([[[Decimal("0.5"), Decimal("1.5")]]], [[Decimal("1")]]),
+                                   [[2.0, 4.0]], [[8.0]]),
+    "float-weights-decimal-rows": (Network.from_matrices([[[0.5, 1.5]]], [[1.0]]),
+                                   np.array([[Decimal("2"), Decimal("4")]], dtype=object), [[8.0]]),
+}
+
+
+@pytest.mark.parametrize("net, rows, expected", MIXED.values(), ids=MIXED.keys())
+def test_decimals_meet_floats_in_floats(net, rows, expected):
+    out = forward(net, rows).output
+    assert out.dtype == np.float64 and out.tolist() == expected
+
+
 def test_as_array_dtypes():
     assert as_array([[1, 2]]).dtype == np.int64
     assert as_array([[1, 2.5]]).dtype == np.float64
