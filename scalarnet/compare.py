@@ -319,10 +319,9 @@ def _read_npz(path: str, expected: str) -> dict:
 
 
 def _checked(values, name: str, n_rows: int, width: int) -> np.ndarray:
+    """The layer's array with its own dtype (a float32 one sets the tolerances), checked: numbers, (rows, width)."""
+    as_array(values, f"against: layer {name!r}")  # raises unless a rectangular table of numbers
     array = np.asarray(values)
-    if array.dtype.kind not in "iuf" and not (array.dtype == object and array.size and
-                                               all(is_number(v) for v in array.flat)):
-        raise NumberError(f"against: layer {name!r}: expected numbers, got an array of {array.dtype}")
     if array.ndim == 1 and n_rows == 1 and array.shape == (width,):
         array = array[np.newaxis, :]  # (width,) -> (1, width)
     if array.shape != (n_rows, width):

@@ -275,6 +275,12 @@ BAD_AGAINST = {
                        r"^against: 1 arrays for 3 layers \(hidden1, hidden2, output\)$"),
     "strings": (deep(output=np.array([["x"]])), NumberError,
                 r"^against: layer 'output': expected numbers, got an array of <U1$"),
+    "ragged": (deep(hidden1=[[26, 0], [1]]), InputError,
+               r"^against: layer 'hidden1': not a rectangular table of numbers \("),
+    "numbers-and-none": (deep(hidden1=[[26, None]]), NumberError,
+                         r"^against: layer 'hidden1': expected numbers, got an array of object$"),
+    "numpy-scalars-as-objects": (deep(hidden1=np.array([[np.int64(26), 0]], dtype=object)), NumberError,
+                                 r"^against: layer 'hidden1': expected numbers, got an array of object$"),
     "not-arrays": (42, InputError, r"^against: expected a list of arrays, a dict by layer name or an "
                                    r"\.npz path, got int$"),
 }
