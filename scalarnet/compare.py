@@ -337,7 +337,7 @@ def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[float, float, str
     given = [name for name, v in (("rtol", rtol), ("atol", atol)) if v is not None]
     for name, value in (("rtol", rtol), ("atol", atol)):
         if value is not None and not (is_number(value) and is_finite(value) and value >= 0):
-            raise InputError(f"{name}: expected a number >= 0, got {value!r}")
+            raise InputError(f"{name}: expected a finite number >= 0, got {value!r}")
     source = (f"defaults for {least}" if not given else
               "given" if len(given) == 2 else f"{given[0]} given, the other the default for {least}")
     return (float(default_rtol if rtol is None else rtol),

@@ -332,10 +332,11 @@ def test_bad_rows(rows, error, message):
 
 
 @pytest.mark.parametrize("rtol, atol, message", [
-    (-1, None, r"^rtol: expected a number >= 0, got -1$"),
-    (None, math.nan, r"^atol: expected a number >= 0, got nan$"),
-    ("1e-3", None, r"^rtol: expected a number >= 0, got '1e-3'$"),
-], ids=["negative", "nan", "string"])
+    (-1, None, r"^rtol: expected a finite number >= 0, got -1$"),
+    (None, math.nan, r"^atol: expected a finite number >= 0, got nan$"),
+    ("1e-3", None, r"^rtol: expected a finite number >= 0, got '1e-3'$"),
+    (math.inf, None, r"^rtol: expected a finite number >= 0, got inf$"),
+], ids=["negative", "nan", "string", "infinite"])
 def test_bad_tolerances(rtol, atol, message):
     with pytest.raises(InputError, match=message):
         compare(load("tutorial-deep"), [[3, 5]], rtol=rtol, atol=atol)
@@ -395,7 +396,7 @@ def test_cli_bad_input_exit_2(capsys, tmp_path):
         (["--against", shaped], "against: layer 'hidden2' has shape (2, 2) but expected (1, 2) "
                                 "(1 rows x 2 neurons)"),
         (["--rtol", "x"], "argument --rtol: invalid float value: 'x'"),
-        (["--atol", "-1"], "atol: expected a number >= 0, got -1.0"),
+        (["--atol", "-1"], "atol: expected a finite number >= 0, got -1.0"),
         (["--input", "3", "5", "--inputs", rows], "give either --input or --inputs, not both"),
         (["--input", "3"], "network 'tutorial-deep': 1 input value but the network has 2 inputs (x0, x1)"),
     ]
