@@ -113,7 +113,7 @@ def _sum_so_far(step: Step, neuron) -> str:
     """The current neuron's sum so far; for a wide neuron, only how far it got."""
     n = len(neuron.weights)
     if n <= WIDE:
-        return step.arithmetic.partition(": ")[2]
+        return step.arithmetic.removeprefix(f"{neuron.name}: ")  # the name may hold ": " too
     done = n if step.kind == "bias" else step.term + 1
     return f"{done} of {n} terms: {fmt(step.result, step.digits)}"
 

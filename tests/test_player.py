@@ -71,6 +71,16 @@ def test_frame_current_highlighted_later_blank(granularity, index, lines):
     assert overrides(graph) == lines
 
 
+@pytest.mark.parametrize("name", ["n: x", "n", ": :", "a: 3*2 = 6"],
+                         ids=["colon-space", "plain", "colons", "looks-like-arithmetic"])
+def test_frame_sum_so_far_whatever_the_neuron_is_named(name):
+    net = Network([Layer("h", [Neuron(name, [2, 4], bias=1)], "relu")], inputs=["a", "b"])
+    lines = [line for _, graph in frames(net, [3, 5])
+             for line in overrides(graph) if line.startswith("L1N0 [label=")]
+    assert lines == [f'L1N0 [label="{name}\\nbias 1\\n{sum}" {CURRENT}]'
+                     for sum in ("3*2 = 6", "3*2 + 5*4 = 26", "3*2 + 5*4 + 1 = 27")]
+
+
 def test_frame_edges_current_term_thickest_others_faded():
     _, graph = frames(DEEP, [3, 5])[4]  # node0_1: 12 + 5*(-5) = -13, the term of x1
     edges = {m[1]: m[2] for line in graph.body
