@@ -174,22 +174,24 @@ class Debugger:
     def break_at(self, name: str) -> str:
         """Stop where a layer or neuron begins ('hidden1', 'node0_1', 'hidden1.node0_1').
 
-        Returns the breakpoint's label. At layer granularity a neuron's breakpoint
-        stops at its layer's step.
+        Returns the breakpoint's label; setting one twice keeps one. At layer
+        granularity a neuron's breakpoint stops at its layer's step.
         """
         kind, path = self.resolve(name)
         if kind == "input":
             raise StepError(f"{name!r} is an input: breakpoints go on layers and neurons")
         layer, _, neuron = path.partition(".")
+        label = f"breakpoint {path}"
+        if label in self.breakpoints:
+            return label
         if kind == "layer":
             def holds(step, prev):
                 return step.layer == layer and (prev is None or prev.layer != layer)
-        else:
+        else:  # the neuron's first step: its first multiply-add, its neuron step, or its layer's step
+            # (not a softmax layer's activation step, which comes after all the layer's sums)
             def holds(step, prev):
-                if step.layer != layer or step.neuron not in (None, neuron):
-                    return False
-                return step.neuron is None or prev is None or prev.path != step.path
-        label = f"breakpoint {path}"
+                return step.layer == layer and (step.neuron is None or step.neuron == neuron
+                                                and (step.term == 0 or step.kind == "neuron"))
         self._breakpoints.append((label, holds))
         return label
 
@@ -294,7 +296,9 @@ class Console:
             if command == "break":
                 if not arg:
                     return "breakpoints: " + (", ".join(dbg.breakpoints) or "none"), False
-                return f"{dbg.break_at(arg)} set", False
+                count = len(dbg.breakpoints)
+                label = dbg.break_at(arg)
+                return f"{label} {'set' if len(dbg.breakpoints) > count else 'is already set'}", False
             if command in ("p", "print"):
                 if not arg:
                     return "p needs a name: an input, a layer or a neuron (e.g. p node0_1)", False

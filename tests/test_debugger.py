@@ -91,6 +91,32 @@ def test_debugger_breakpoint_by_name_stops_where_it_begins_once(granularity, nam
     assert got == stops
 
 
+SOFTMAX = Network([Layer("h", [Neuron("a", [1, 1]), Neuron("b", [1, -1])], "relu"),
+                   Layer("out", [Neuron("p", [1, 2]), Neuron("q", [2, 1])], "softmax")])
+
+
+@pytest.mark.parametrize("granularity, name, stops", [
+    # a softmax layer's activation steps come after all its sums: they are not where a neuron begins
+    ("op", "out.q", [(8, "q: 4*2 = 8")]),
+    ("op", "out", [(6, "p: 4*1 = 4")]),
+    ("neuron", "q", [(3, "q: 4*2 + 0*1 = 8 -> softmax([4, 8])[1] = 0.9820137900379085")]),
+], ids=["op-neuron", "op-layer", "neuron"])
+def test_debugger_breakpoint_in_a_softmax_layer_stops_once(granularity, name, stops):
+    dbg = Debugger(SOFTMAX, [2, 2], granularity)
+    dbg.break_at(name)
+    got = []
+    while (step := dbg.continue_()) is not None:
+        got.append((step.index, step.text))
+    assert got == stops
+
+
+def test_debugger_breakpoint_set_twice_is_one_breakpoint():
+    dbg = Debugger(DEEP, [3, 5])
+    assert [dbg.break_at("node0_1"), dbg.break_at("hidden1.node0_1")] == ["breakpoint hidden1.node0_1"] * 2
+    assert dbg.breakpoints == ["breakpoint hidden1.node0_1"]
+    assert (dbg.continue_().index, dbg.reason) == (3, "breakpoint hidden1.node0_1")
+
+
 def test_debugger_breakpoints_in_order_and_cleared():
     dbg = Debugger(DEEP, [3, 5])
     assert [dbg.break_at("hidden2.node1_1"), dbg.break_at("node0_1")] == [
@@ -254,11 +280,14 @@ def test_debugger_bad_options(kwargs, message):
                  "layers: hidden1, hidden2, output; neurons as 'layer.neuron')"),
     (["break"], "breakpoints: none"),
     (["break node1_1", "break"], "breakpoints: breakpoint hidden2.node1_1"),
+    (["break node1_1"], "breakpoint hidden2.node1_1 set"),
+    (["break node1_1", "break hidden2.node1_1"], "breakpoint hidden2.node1_1 is already set"),
     (["b"], "at the start: inputs x0 = 3, x1 = 5"),
     (["nn"], "unknown command 'nn': type h for help"),
     (["q"], ""),
 ], ids=["input", "layer-unknown", "layer-half", "neuron-known", "neuron-current",
-        "neuron-later", "p-alone", "p-unknown", "break-list-empty", "break-list", "back-at-start",
+        "neuron-later", "p-alone", "p-unknown", "break-list-empty", "break-list", "break-set",
+        "break-set-twice", "back-at-start",
         "unknown", "quit"])
 def test_console_replies(commands, reply):
     console = Console(Debugger(DEEP, [3, 5]))
