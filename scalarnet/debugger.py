@@ -92,18 +92,18 @@ class Debugger:
                 self._seen_nonfinite = True
                 found.append(f"the first non-finite value ({fmt(bad[0])}) at {step.path}")
         if "magnitude" in self.stop_on and not self._seen_big:
-            big = [v for v in results if abs(v) > self.bound]
+            big = [v for v in results if v == v and abs(v) > self.bound]  # a Decimal NaN refuses >
             if big:
                 self._seen_big = True
                 found.append(f"the first value beyond the bound {fmt(self.bound)} "
                              f"({fmt(big[0])}) at {step.path}")
         if "dead-relu" in self.stop_on and step.activation.name == "relu":
-            if step.kind in ("activation", "neuron") and step.z <= 0:
+            if step.kind in ("activation", "neuron") and _dead(step.z):
                 found.append(f"dead ReLU {step.path} (z = {fmt(step.z)})")
             elif step.kind == "layer":
                 names = [n.name for n in self.net.layers[step.layer_index].neurons]
                 found += [f"dead ReLU {step.layer}.{name} (z = {fmt(z)})"
-                          for name, z in zip(names, step.z) if z <= 0]
+                          for name, z in zip(names, step.z) if _dead(z)]
         return found
 
     def __len__(self) -> int:
@@ -235,6 +235,11 @@ class Debugger:
         # by identity: two neurons with the same name and weights are equal
         layer = next(layer for layer in net.layers if any(n is neuron for n in layer.neurons))
         return "neuron", f"{layer.name}.{neuron.name}"
+
+
+def _dead(z) -> bool:
+    """Whether a ReLU with pre-activation z outputs 0 for good: z <= 0 (NaN first: a Decimal NaN refuses <=)."""
+    return z == z and z <= 0
 
 
 class Console:

@@ -4,6 +4,7 @@ import io
 import math
 import pdb
 import sys
+from decimal import Decimal
 
 import pytest
 
@@ -216,6 +217,19 @@ def test_debugger_stop_on_dead_relu_each(granularity, stops):
     while (step := dbg.continue_()) is not None:
         got.append((step.index, step.text, dbg.reason))
     assert got == stops
+
+
+@pytest.mark.parametrize("stop_on, bound", [(["dead-relu"], None), (["magnitude"], 10), (["nan"], None)],
+                         ids=["dead-relu", "magnitude", "nan"])
+@pytest.mark.parametrize("granularity", ["op", "neuron", "layer"])
+def test_debugger_stop_on_a_decimal_nan(stop_on, bound, granularity):
+    # a Decimal NaN refuses <= and > (InvalidOperation): it is neither dead nor big, only non-finite
+    net = Network([Layer("h", [Neuron("n", [1, 1])], "relu")])
+    dbg = Debugger(net, [Decimal("NaN"), 1], granularity, stop_on=stop_on, bound=bound)
+    step = dbg.continue_()
+    assert (step is None) is (stop_on != ["nan"])
+    assert dbg.reason == ("the first non-finite value (NaN) at h.n" if stop_on == ["nan"] and granularity != "layer"
+                          else "the first non-finite value (NaN) at h" if stop_on == ["nan"] else "")
 
 
 def test_debugger_dead_relu_ignores_other_activations():
