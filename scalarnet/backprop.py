@@ -84,7 +84,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -635,9 +635,12 @@ def mean_loss(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss 
 
 
 def _check_rows(rows: Sequence, targets: Sequence) -> None:
+    for what, values in (("rows", rows), ("targets", targets)):
+        if not isinstance(values, Sized) or isinstance(values, (str, bytes, Mapping)):
+            raise InputError(f"{what}: expected a list (or an array) of {what}, got {type(values).__name__}")
     if len(rows) != len(targets):
         raise InputError(f"{len(rows)} rows but {len(targets)} targets (one target per row)")
-    if not rows:
+    if len(rows) == 0:  # not `not rows`: a numpy array has no truth value
         raise InputError("no rows to train on")
 
 

@@ -590,6 +590,15 @@ def test_train_cross_entropy_on_softmax():
     assert [max(range(2), key=case.net.forward(x).__getitem__) for x in XOR_ROWS] == [0, 1, 1, 0]
 
 
+def test_train_takes_numpy_arrays():
+    rows, targets = [[0.0], [1.0], [2.0]], [[1.0], [3.0], [5.0]]
+    by_lists = train(Network.from_matrices([[[0.0]]], [[0.0]]), rows, targets, lr=0.1, epochs=3)
+    by_arrays = train(Network.from_matrices([[[0.0]]], [[0.0]]), np.array(rows), np.array(targets),
+                      lr=0.1, epochs=3)
+    assert by_arrays == by_lists
+    assert mean_loss(load("tutorial-deep"), np.array([[3, 5]]), np.array([[180]])) == 2
+
+
 def test_mean_loss_by_hand():
     net = load("tutorial-deep")  # outputs 182 for [3, 5], 0 for [0, 0]
     assert mean_loss(net, [[3, 5], [0, 0]], [[180], [1]]) == (Fraction(4, 2) + Fraction(1, 2)) / 2
@@ -645,6 +654,8 @@ BAD = {
                     "epochs: expected a whole number of at least 1, got 0"),
     "rows-and-targets": (lambda: train(copy.deepcopy(DEEP), [[3, 5], [1, 1]], [[1]], lr=0.1),
                          InputError, "2 rows but 1 targets (one target per row)"),
+    "rows-a-generator": (lambda: train(copy.deepcopy(DEEP), ([3, 5] for _ in range(2)), [[1], [1]], lr=0.1),
+                         InputError, "rows: expected a list (or an array) of rows, got generator"),
     "no-rows": (lambda: train(copy.deepcopy(DEEP), [], [], lr=0.1), InputError, "no rows to train on"),
     "bad-row": (lambda: train(copy.deepcopy(DEEP), [[3, 5], [1]], [[1], [2]], lr=0.1), InputError,
                 "row 1: network 'tutorial-deep': 1 input value but the network has 2 inputs (x0, x1)"),
