@@ -308,7 +308,7 @@ def _targets(net: Network, target, loss: Loss) -> list:
     names = [n.name for n in output.neurons]
     if hasattr(target, "tolist"):  # a numpy array
         target = target.tolist()
-    if isinstance(target, (str, bytes)) or not isinstance(target, Iterable):
+    if isinstance(target, (str, bytes, Mapping)) or not isinstance(target, Iterable):
         raise InputError(f"network {net.name!r}: expected the target values as a list, one per "
                          f"output ({', '.join(names)}), got {target!r}")
     values = list(target)

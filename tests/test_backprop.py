@@ -622,6 +622,9 @@ BAD = {
     "target-a-number": (lambda: gradients(DEEP, [3, 5], 180), InputError,
                         "network 'tutorial-deep': expected the target values as a list, one per "
                         "output (output), got 180"),
+    "target-a-dict": (lambda: gradients(DEEP, [3, 5], {"output": 180}), InputError,
+                      "network 'tutorial-deep': expected the target values as a list, one per "
+                      "output (output), got {'output': 180}"),
     "target-a-string": (lambda: gradients(DEEP, [3, 5], ["180"]), NumberError,
                         "target 'output': expected a number, got '180' (str)"),
     "ce-without-softmax": (lambda: gradients(DEEP, [3, 5], [1], "cross_entropy"), LossError,
