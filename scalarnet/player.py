@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from .diagram import Diagram, diagram, dot_text
 from .numbers import Number, fmt
 from .steps import Step, StepError
-from .trace import values_text
+from .trace import NeuronRecord, Trace, values_text
 
 if TYPE_CHECKING:
     from .network import Network
@@ -59,21 +59,28 @@ def frames(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity
         if len(steps) > MAX_FRAMES:
             raise StepError(f"network {net.name!r} has more than {MAX_FRAMES} steps at "
                             f"{granularity} granularity: too many frames (step by neuron or layer)")
-    base = diagram(net, net.trace(x), digits=digits)
-    return [(step, frame(base, net, step, len(steps))) for step in steps]
+    trace = net.trace(x)
+    base = diagram(net, trace, digits=digits)
+    return [(step, frame(base, trace, step, len(steps))) for step in steps]
 
 
-def frame(base: Diagram, net: Network, step: Step, count: int) -> Diagram:
-    """The diagram `base` (of the whole traced pass) as it stands at `step` of `count`."""
+def frame(base: Diagram, trace: Trace, step: Step, count: int) -> Diagram:
+    """The diagram `base` (of the whole pass, `trace`) as it stands at `step` of `count`."""
     graph = base.copy()
     drawn = {m[1] for line in graph.body if (m := _NODE.match(line))}
-    position = {layer.name: k for k, layer in enumerate(net.layers, start=1)}
+    position = {layer.name: k for k, layer in enumerate(trace.layers, start=1)}
     done = {(position[r.layer.name], r.index) for r in step.neurons_done()}
     k = step.layer_index + 1
-    layer = net.layers[step.layer_index]
-    current = [step.neuron_index] if step.neuron is not None else range(len(layer))
+    layer = trace.layers[step.layer_index]
+    current = [step.neuron_index] if step.neuron is not None else range(len(layer.neurons))
     current_ids = {_node_id(k, j, drawn) for j in current}
-    for kk, each in enumerate(net.layers, start=1):
+    # A softmax layer sums all its neurons before it activates any: the sums already
+    # stepped through stay shown (op steps only; a neuron step shows a whole neuron).
+    summed = set()
+    if step.kind in ("multiply-add", "bias", "activation") and not layer.activation.elementwise:
+        stepped = len(layer.neurons) if step.kind == "activation" else step.neuron_index
+        summed = {(k, j) for j in range(stepped)}
+    for kk, each in enumerate(trace.layers, start=1):
         for j, neuron in enumerate(each.neurons):
             node = f"L{kk}N{j}"
             if node not in drawn:
@@ -85,6 +92,9 @@ def frame(base: Diagram, net: Network, step: Step, count: int) -> Diagram:
                 lines = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}", _sum_so_far(step, neuron)]
                 graph.node(node, dot_text("\n".join(lines)), color=CURRENT, fillcolor=CURRENT_FILL,
                            penwidth="3")
+            elif (kk, j) in summed:  # its whole sum, its activation to come
+                lines = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}", _whole_sum(neuron, step.digits)]
+                graph.node(node, dot_text("\n".join(lines)))
             else:  # not computed yet: blank
                 lines = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}"]
                 graph.node(node, dot_text("\n".join(lines)), color=LATER, fontcolor=LATER)
@@ -104,7 +114,7 @@ def frame(base: Diagram, net: Network, step: Step, count: int) -> Diagram:
         else:
             extra = f'color="{FADED}" fontcolor="{LATER}"'
         graph.body[i] = f"{indent}{tail} -> {head} [{attrs} {extra}]\n"
-    title = f"{net.name}, step {step.index + 1}/{count}: {step.text}"
+    title = f"{trace.network_name}, step {step.index + 1}/{count}: {step.text}"
     graph.attr(label=dot_text(title))
     return graph
 
@@ -116,6 +126,14 @@ def _sum_so_far(step: Step, neuron) -> str:
         return step.arithmetic.removeprefix(f"{neuron.name}: ")  # the name may hold ": " too
     done = n if step.kind == "bias" else step.term + 1
     return f"{done} of {n} terms: {fmt(step.result, step.digits)}"
+
+
+def _whole_sum(neuron: NeuronRecord, digits: int | None) -> str:
+    """A summed neuron's sum, as its last sum step showed it."""
+    n = len(neuron.weights)
+    if n <= WIDE:
+        return neuron.sum_text(digits)
+    return f"{n} of {n} terms: {fmt(neuron.z, digits)}"
 
 
 def _node_id(k: int, j: int | None, drawn: set) -> str:

@@ -81,6 +81,24 @@ def test_frame_sum_so_far_whatever_the_neuron_is_named(name):
                      for sum in ("3*2 = 6", "3*2 + 5*4 = 26", "3*2 + 5*4 + 1 = 27")]
 
 
+SOFTMAX = Network([Layer("o", [Neuron("c0", [1, 1]), Neuron("c1", [1, -1]), Neuron("c2", [0, 1])],
+                         "softmax")], inputs=["a", "b"])
+
+
+@pytest.mark.parametrize("index, text, labels", [
+    (2, "c1: 1*1 = 1", ["c0\\nbias 0\\n1*1 + 2*1 = 3", "c1\\nbias 0\\n1*1 = 1", "c2\\nbias 0"]),
+    (6, "c0: softmax([3, -1, 2])[0] = 0.7214", ["c0\\nbias 0\\n1*1 + 2*1 = 3\\nsoftmax([3, -1, 2])[0] = 0.7214",
+                                               "c1\\nbias 0\\n1*1 + 2*(-1) = -1",
+                                               "c2\\nbias 0\\n1*0 + 2*1 = 2"]),
+], ids=["second-neurons-sum", "first-activation"])
+def test_frame_softmax_sums_stay_shown_until_the_layer_activates(index, text, labels):
+    # A softmax layer sums every neuron before it activates any: a sum, once a step, stays shown.
+    step, graph = frames(SOFTMAX, [1, 2])[index]
+    assert step.text == text
+    source = graph.source
+    assert [re.findall(rf'\tL1N{j} \[label="([^"]*)"', source)[-1] for j in range(3)] == labels
+
+
 def test_frame_edges_current_term_thickest_others_faded():
     _, graph = frames(DEEP, [3, 5])[4]  # node0_1: 12 + 5*(-5) = -13, the term of x1
     edges = {m[1]: m[2] for line in graph.body
