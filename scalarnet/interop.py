@@ -158,6 +158,9 @@ def from_torch(module, inputs: Sequence[str] | None = None, name: str = "torch",
     for place, child in _torch_children(module, "Sequential"):
         kind = type(child).__name__
         if isinstance(child, nn.Linear):
+            if not (child.in_features and child.out_features):
+                raise ModelError(f"from_torch: {place} is Linear({child.in_features}, {child.out_features}): "
+                                 "a layer needs at least one input and one neuron")
             # (out_features, in_features): one row per neuron already
             weights.append(child.weight.detach().tolist())
             biases.append(None if child.bias is None else child.bias.detach().tolist())

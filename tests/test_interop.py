@@ -362,13 +362,20 @@ def torch_error_cases():
                          "from_torch: Sequential[1] is Softmax(dim=0); scalarnet's softmax spans one "
                          "layer's outputs (dim=-1, or 1 for a batch)"),
         "empty": (nn.Sequential(), "from_torch: the Sequential has no Linear layer"),
+        "no-neurons": (nn.Sequential(nn.Linear(3, 0)),
+                       "from_torch: Sequential[0] is Linear(3, 0): a layer needs at least one input "
+                       "and one neuron"),
+        "no-inputs": (nn.Sequential(nn.Linear(3, 2), nn.Linear(0, 1)),
+                      "from_torch: Sequential[1] is Linear(0, 1): a layer needs at least one input "
+                      "and one neuron"),
         "not-sequential": (nn.ReLU(), "from_torch: expected a torch.nn.Sequential (or one Linear), got ReLU"),
     }
 
 
 @needs_torch
 @pytest.mark.parametrize("case", ["conv", "batchnorm-nested", "dropout-train", "activation-first",
-                                  "two-activations", "softmax-dim0", "empty", "not-sequential"])
+                                  "two-activations", "softmax-dim0", "empty", "no-neurons", "no-inputs",
+                                  "not-sequential"])
 def test_from_torch_error(case):
     module, message = torch_error_cases()[case]
     with pytest.raises(ModelError, match="^" + re.escape(message) + "$"):
