@@ -61,6 +61,7 @@ class Debugger:
         self.granularity = granularity
         self.stop_on = stop_on
         self.bound = bound
+        self.digits = digits  # of floats in the texts: the steps', the reasons', the output's
         self._pending = steps(net, x, granularity, digits)
         self.input_values = net.input_values(x)
         self.recorded: list[Step] = []
@@ -96,13 +97,13 @@ class Debugger:
             if big:
                 self._seen_big = True
                 found.append(f"the first value beyond the bound {fmt(self.bound)} "
-                             f"({fmt(big[0])}) at {step.path}")
+                             f"({fmt(big[0], self.digits)}) at {step.path}")
         if "dead-relu" in self.stop_on and step.activation.name == "relu":
             if step.kind in ("activation", "neuron") and _dead(step.z):
-                found.append(f"dead ReLU {step.path} (z = {fmt(step.z)})")
+                found.append(f"dead ReLU {step.path} (z = {fmt(step.z, self.digits)})")
             elif step.kind == "layer":
                 names = [n.name for n in self.net.layers[step.layer_index].neurons]
-                found += [f"dead ReLU {step.layer}.{name} (z = {fmt(z)})"
+                found += [f"dead ReLU {step.layer}.{name} (z = {fmt(z, self.digits)})"
                           for name, z in zip(names, step.z) if _dead(z)]
         return found
 
@@ -262,7 +263,7 @@ class Console:
         "c            continue to the next breakpoint or stop condition (or to the end)",
         "break NAME   stop where a layer or neuron begins (hidden1, node0_1, hidden1.node0_1);",
         "             break alone lists the breakpoints",
-        "p NAME       print a value: an input, a layer or a neuron",
+        "p NAME       print a value (in full): an input, a layer or a neuron",
         "q            quit",
         "h            this help",
     ])
@@ -342,7 +343,7 @@ class Console:
         return f"stopped: {dbg.reason}\n{self._show(step)}"
 
     def _end(self) -> str:
-        return f"end of the pass: output = {values_text(self.debugger.output)}"
+        return f"end of the pass: output = {values_text(self.debugger.output, self.debugger.digits)}"
 
     def _value(self, name: str) -> str:
         dbg = self.debugger

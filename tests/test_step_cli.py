@@ -108,6 +108,20 @@ SESSIONS = [
         "(step) b",
         "at the start: inputs x0 = 3, x1 = 5",
     ]),
+    # tanh(0.5 + 0.25) = 0.63514895..., tanh(0.5 - 0.25) = 0.24491866..., their difference 0.39023029...
+    ("digits", ["tutorial-tanh", "--input", "0.5", "0.25", "--granularity", "layer", "--digits", "3",
+                "--stop-on", "magnitude", "--bound", "0.5"], "c\n", [
+        "tutorial-tanh, inputs age = 0.5, retired = 0.25: 2 layer steps",
+        BANNER[1],
+        "stopped: the first value beyond the bound 0.5 (0.635) at hidden1",
+        "step 1/2 hidden1 (tanh): [0.635, 0.245]",
+        "  node0: 0.5*1 + 0.25*1 = 0.75 -> tanh(0.75) = 0.635",
+        "  node1: 0.5*1 + 0.25*(-1) = 0.25 -> tanh(0.25) = 0.245",
+        "(step) c",
+        "step 2/2 output (identity): [0.39]",
+        "  output: 0.635*1 + 0.245*(-1) = 0.39",
+        "end of the pass: output = [0.39]",
+    ]),
     ("stop-never-holds", ["tutorial-relu", "--stop-on", "magnitude", "--bound", "1000"], "", [
         "tutorial-relu, inputs age = 40, retired = 0: 8 op steps",
         BANNER[1],
