@@ -300,22 +300,26 @@ def _against_arrays(against, net: Network, n_rows: int) -> tuple[list[np.ndarray
 
 
 def _read_npz(path: str, expected: str) -> dict:
+    # The first bytes say what the file is: numpy.load takes anything but a zip or a .npy
+    # for a pickle, and its message would then suggest loading one.
     try:
-        data = np.load(path, allow_pickle=False)
+        with open(path, "rb") as f:
+            start = f.read(6)
     except FileNotFoundError:
         raise InputError(f"against: no file {path!r}") from None
     except OSError as e:
         raise InputError(f"against: cannot read {path!r} ({e})") from None
-    except (ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise FileFormatError(f"{path}: not an .npz file of arrays ({e})") from None
-    if not isinstance(data, np.lib.npyio.NpzFile):
+    if start == b"\x93NUMPY":
         raise FileFormatError(f"{path}: one array, but an .npz file with one array per layer "
                               f"is expected ({expected})")
+    if not start.startswith(b"PK"):
+        raise FileFormatError(f"{path}: not an .npz file of arrays (an .npz file is a zip archive "
+                              "of .npy arrays, as numpy.savez writes)")
     try:
-        with data:
+        with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
-    except ValueError as e:  # object arrays need pickle, which is never allowed here
-        raise FileFormatError(f"{path}: {e}") from None
+    except (ValueError, zipfile.BadZipFile, EOFError, OSError) as e:  # object arrays need pickle: never here
+        raise FileFormatError(f"{path}: not an .npz file of arrays ({e})") from None
 
 
 def _checked(values, name: str, n_rows: int, width: int) -> np.ndarray:

@@ -298,9 +298,14 @@ def test_npz_files(tmp_path):
     with pytest.raises(InputError, match=rf"^against: no file '{missing}'$"):
         compare(net, [[3, 5]], against=missing)
     text = tmp_path / "text.npz"
-    text.write_text("not a zip")
-    with pytest.raises(FileFormatError, match=rf"^{text}: not an \.npz file of arrays"):
+    text.write_text("x0,x1\n3,5\n")  # numpy takes it for a pickle: the message must not suggest loading one
+    with pytest.raises(FileFormatError, match=rf"^{text}: not an \.npz file of arrays \(an \.npz file is a "
+                                              r"zip archive of \.npy arrays, as numpy\.savez writes\)$"):
         compare(net, [[3, 5]], against=text)
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(FileFormatError, match=rf"^{broken}: not an \.npz file of arrays \("):
+        compare(net, [[3, 5]], against=broken)
     one = tmp_path / "one.npy"
     np.save(one, np.zeros((1, 2)))
     with pytest.raises(FileFormatError, match=rf"^{one}: one array, but an \.npz file with one array per "
