@@ -320,6 +320,12 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
         names = player.frame_names(len(svgs))
         for name, svg in zip(names, svgs):
             _write(os.path.join(args.frames, name), svg.encode("utf-8"), "--frames")
+        for name in player.stale_frames(os.listdir(args.frames), len(svgs)):
+            try:  # an earlier run's frames would mix with these
+                os.remove(os.path.join(args.frames, name))
+            except OSError as e:
+                raise CLIError(f"--frames: cannot remove {name!r} of an earlier run "
+                               f"({e.strerror})") from None
         print(f"{len(svgs)} frames: {os.path.join(args.frames, names[0])} ... {names[-1]}")
     if args.html:
         _write(args.html, player.player_html(net, built, svgs).encode("utf-8"), "--html")

