@@ -48,6 +48,7 @@ from .network import Network
 from .neuron import Neuron
 
 _INT64_LIMIT = 2 ** 63
+_FLOAT_MAX = np.finfo(np.float64).max
 
 
 def as_array(values, place: str = "values") -> np.ndarray:
@@ -283,8 +284,10 @@ def layer_scales(m: Matrices, x: np.ndarray, activations: Sequence[np.ndarray]) 
 def layer_scale(prev_scale: np.ndarray, prev: np.ndarray, w: np.ndarray, b: np.ndarray,
                 activation: Activation) -> np.ndarray:
     """One step of `layer_scales`: the scale of a layer reading `prev`, (rows, n_in) -> (rows, n_out)."""
-    magnitude = prev_scale + _finite_abs(prev)  # (rows, n_in)
     with np.errstate(over="ignore"):
+        # An overflowed scale is held at the largest float, so that a weight of 0 from it adds 0
+        # (inf*0 would be nan and fail every comparison); times any other weight it is inf again.
+        magnitude = np.minimum(prev_scale + _finite_abs(prev), _FLOAT_MAX)  # (rows, n_in)
         # (rows, n_in) @ (n_in, n_out) -> (rows, n_out); + (n_out,) broadcasts over the rows
         scale = magnitude @ _finite_abs(w).T + _finite_abs(b)
     if not activation.elementwise:  # (rows, n_out) -> (rows, 1) -> (rows, n_out)

@@ -125,6 +125,14 @@ def test_nan_and_inf(column, against, ok, max_abs):
     assert report.layers[0].max_abs == pytest.approx(max_abs, nan_ok=True)
 
 
+def test_equal_values_agree_when_the_scale_overflows():
+    # hidden1 sums 1e308 + 1e308 in magnitude (inf); the output reads it through a weight of 0
+    net = Network.from_matrices([[[1.0, -1.0]], [[0.0]]], [[0.0], [1.0]])
+    report = compare(net, [[1e308, 1e308]])
+    assert report.ok and [r.max_abs for r in report.layers] == [0.0, 0.0]
+    assert not compare(net, [[1e308, 1e308]], against=[[[0.0]], [[2.0]]]).ok
+
+
 def test_exact_fractions_compare_exactly():
     net = Network.from_matrices([[[Fraction(1, 3), Fraction(1, 3)]]])
     assert compare(net, [[1, 1]]).ok

@@ -3,6 +3,7 @@
 import ast
 import math
 import random
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -210,6 +211,17 @@ def test_layer_scales_are_the_sum_of_magnitudes():
     # hidden: |1e6*1| + |1e6*(-1)| + |0.5|; output: |2| * (its input's scale + |0.5|) + |-3|
     assert scales[0].tolist() == [[2e6 + 0.5]]
     assert scales[1].tolist() == [[2 * (2e6 + 0.5 + 0.5) + 3]]
+
+
+def test_layer_scales_overflow_to_infinity_never_nan():
+    # 1e308 + 1e308 overflows: the scale is inf, and a zero weight from it adds 0 (not inf*0 = nan)
+    net = Network.from_matrices([[[1.0, -1.0]], [[0.0]]], [[0.0], [1.0]])
+    m = matrices(net)
+    x = np.array([[1e308, 1e308]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning either
+        scales = layer_scales(m, x, forward(m, x).a)
+    assert [s.tolist() for s in scales] == [[[math.inf]], [[1.0]]]
 
 
 # -- property: random networks, scalar == vectorized ---------------------------------------------
