@@ -91,19 +91,17 @@ def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
             node = f"L{kk}N{j}"
             if node not in drawn:
                 continue
+            head = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}"]
             if (kk, j) in done:  # its arithmetic as the whole pass's diagram has it
                 if node in current_ids:
                     graph.node(node, color=CURRENT, fillcolor=CURRENT_FILL, penwidth="3")
             elif node in current_ids:  # its sum so far
-                lines = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}", _sum_so_far(step, neuron)]
-                graph.node(node, dot_text("\n".join(lines)), color=CURRENT, fillcolor=CURRENT_FILL,
-                           penwidth="3")
+                graph.node(node, dot_text("\n".join([*head, _sum_so_far(step, neuron)])),
+                           color=CURRENT, fillcolor=CURRENT_FILL, penwidth="3")
             elif (kk, j) in summed:  # its whole sum, its activation to come
-                lines = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}", _whole_sum(neuron, step.digits)]
-                graph.node(node, dot_text("\n".join(lines)))
+                graph.node(node, dot_text("\n".join([*head, _whole_sum(neuron, step.digits)])))
             else:  # not computed yet: blank
-                lines = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}"]
-                graph.node(node, dot_text("\n".join(lines)), color=LATER, fontcolor=LATER)
+                graph.node(node, dot_text("\n".join(head)), color=LATER, fontcolor=LATER)
     for node in sorted(n for n in current_ids if n.endswith("M")):  # a left-out neuron's "... more"
         graph.node(node, color=CURRENT, penwidth="3")
     term_edge = (f"L{k - 1}N{step.term}", _node_id(k, step.neuron_index, drawn)) \
