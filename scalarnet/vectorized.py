@@ -205,12 +205,10 @@ def activate(activation: Activation | str, z: np.ndarray) -> np.ndarray:
     name = act.name
     if name == "identity":
         return z
-    if name == "relu":
-        if z.dtype == object:  # NaN tested first (a Decimal NaN refuses >); a Fraction's 0 is a Fraction
-            return np.frompyfunc(lambda v: v if v != v or v > 0 else type(v)(0), 1, 1)(z)
-        return np.maximum(z, np.zeros((), dtype=z.dtype))  # NaN propagates
-    if name == "leaky_relu":
-        return _leaky_relu(z, act.slope)
+    if name in ("relu", "leaky_relu"):
+        # IEEE results without a RuntimeWarning, as in the engine (2*(-1e308) is -inf, silently)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return _relu(z) if name == "relu" else _leaky_relu(z, act.slope)
     f = _as_float(z)
     if name == "tanh":
         return np.tanh(f)
@@ -225,6 +223,12 @@ def activate(activation: Activation | str, z: np.ndarray) -> np.ndarray:
 
 def _as_float(z: np.ndarray) -> np.ndarray:
     return z.astype(np.float64) if z.dtype != np.float64 else z
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    if z.dtype == object:  # NaN tested first (a Decimal NaN refuses >); a Fraction's 0 is a Fraction
+        return np.frompyfunc(lambda v: v if v != v or v > 0 else type(v)(0), 1, 1)(z)
+    return np.maximum(z, np.zeros((), dtype=z.dtype))  # NaN propagates
 
 
 def _leaky_relu(z: np.ndarray, slope) -> np.ndarray:
