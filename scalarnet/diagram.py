@@ -29,6 +29,8 @@ so the same network and input give byte-identical DOT. A layer wider than
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import graphviz
 
 from .activations import Activation
@@ -434,17 +436,21 @@ def _draw_weights(graph: Diagram, k: int, layer, options: _Options) -> bool:
     return few
 
 
-def _widest(layer) -> float:
-    sizes = [abs(float(w)) for n in layer.neurons for w in n.weights if is_finite(w)]
-    return max(sizes, default=0.0)
+def _widest(layer):
+    """The largest |weight| among the layer's finite weights, in its own type (0 if none)."""
+    return max((abs(w) for n in layer.neurons for w in n.weights if is_finite(w)), default=0)
 
 
-def _penwidth(weight, widest: float) -> str:
+def _penwidth(weight, widest) -> str:
     if not is_finite(weight):
         return "3.00"
     if widest == 0:
         return "0.80"
-    return f"{0.8 + 2.2 * abs(float(weight)) / widest:.2f}"
+    try:
+        ratio = float(abs(weight) / widest)
+    except (OverflowError, TypeError):  # a float and an int too large for one; a float and a Decimal
+        ratio = float(Fraction(abs(weight)) / Fraction(widest))
+    return f"{0.8 + 2.2 * ratio:.2f}"
 
 
 # -- ops view -----------------------------------------------------------------------------------

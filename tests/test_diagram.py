@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from fractions import Fraction
 
 import graphviz
@@ -468,6 +469,27 @@ def test_float_digits(digits, expected):
 def test_exact_numbers_stay_exact():
     net = Network.from_matrices([[[Fraction(1, 3), 2]]])
     assert "(1/2)*(1/3) + 1*2 = 13/6" in diagram(net, net.trace([Fraction(1, 2), 1])).source
+
+
+BIG = 10 ** 400  # an int (as JSON reads it) too large for a float
+
+
+@pytest.mark.parametrize("weights, widths", [
+    ([2, 5], ["1.68", "3.00"]),
+    ([BIG, 1], ["3.00", "0.80"]),
+    ([Fraction(BIG, 3), -BIG], ["1.53", "3.00"]),
+    ([Decimal("1e400"), Decimal("-1e400")], ["3.00", "3.00"]),
+    ([float("inf"), 2], ["3.00", "3.00"]),
+    ([0, 0], ["0.80", "0.80"]),
+    ([0.5, BIG], ["0.80", "3.00"]),
+    ([Decimal(1), 0.5], ["3.00", "1.90"]),
+], ids=["small", "huge-int", "huge-fraction", "huge-decimal", "inf", "zeros", "float-and-huge-int",
+        "decimal-and-float"])
+def test_edge_width_by_magnitude_whatever_the_number(weights, widths):
+    net = Network.from_matrices([[weights]])
+    for view in ("network", "ops"):
+        source = diagram(net, view=view).source
+        assert re.findall(r" -> L1N0X?\d? \[.*penwidth=([^ \]]+)\]", source) == widths
 
 
 def test_first_nonfinite_neuron_is_marked():
