@@ -261,7 +261,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_gallery(args: argparse.Namespace) -> int:
     from . import gallery
 
-    for path in gallery.write(args.dir, args.engine):
+    try:
+        written = gallery.write(args.dir, args.engine)
+    except OSError as e:
+        raise CLIError(f"DIR: cannot write {e.filename!r} ({e.strerror})") from None
+    for path in written:
         print(path)
     return 0
 

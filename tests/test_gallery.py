@@ -51,6 +51,16 @@ def test_gallery_file_is_current(name, remade):
     assert old == new, f"render/{name} is stale{why}: run `{REMAKE}`"
 
 
+@pytest.mark.parametrize("where, message", [
+    ("a-file", "DIR: cannot write '{tmp}/a-file' (File exists)"),
+    ("a-file/sub", "DIR: cannot write '{tmp}/a-file/sub' (Not a directory)"),
+], ids=["a-file", "under-a-file"])
+def test_gallery_cli_cannot_write_one_line_exit_2(where, message, tmp_path, capsys):
+    (tmp_path / "a-file").write_text("")
+    assert main(["gallery", str(tmp_path / where)]) == 2
+    assert capsys.readouterr().err == f"scalarnet: error: {message.format(tmp=tmp_path)}\n"
+
+
 def test_gallery_cli_prints_each_path(tmp_path, capsys):
     assert main(["gallery", str(tmp_path)]) == 0
     assert capsys.readouterr().out == "".join(
