@@ -171,16 +171,24 @@ def _render_system(source: str, format: str) -> bytes:
         raise RenderError(_NO_SYSTEM)
     # Both streams captured: warnings (bad colour names, ...) must not reach the terminal.
     # SOURCE_DATE_EPOCH and TZ pin the PDF dates for a cairo that honours them (1.18+).
-    completed = subprocess.run(
-        [dot_program, f"-T{format}"],
-        input=source.encode("utf-8"),
-        capture_output=True,
-        check=False,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "0", "TZ": "UTC"},
-    )
+    try:
+        completed = subprocess.run(
+            [dot_program, f"-T{format}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            env={**os.environ, "SOURCE_DATE_EPOCH": "0", "TZ": "UTC"},
+        )
+    except OSError as error:  # not a program this machine can run, or not executable
+        raise RenderError(
+            f"cannot run the system Graphviz {dot_program!r} ({error.strerror}): reinstall it"
+            f" ({_INSTALL_SYSTEM}) or use engine 'wasm' for SVG"
+        ) from None
     if completed.returncode != 0:
         stderr = completed.stderr.decode("utf-8", errors="replace")
         raise _graphviz_failed("system", stderr or f"exit status {completed.returncode}")
+    if not completed.stdout:  # as the embedded Graphviz, which fails on an empty graph
+        raise RenderError(f"Graphviz (system) made no {format} from the DOT")
     if format == "pdf":
         # Older cairo (1.16) stamps the current time: overwrite the digits in place, so
         # the byte offsets in the PDF's cross-reference table stay right.

@@ -1,6 +1,7 @@
 """Tests of scalarnet.rendering: DOT text in, image bytes out, on both engines."""
 
 import os
+import re
 import shutil
 import sys
 import xml.etree.ElementTree as ET
@@ -321,6 +322,20 @@ def test_render_rejects_unknown_names(format, engine, message):
 def test_render_without_system_dot_says_how_to_install(no_system_dot, format, engine, message):
     with pytest.raises(RenderError, match=message):
         render(NEURON_DOT, format=format, engine=engine)
+
+
+@pytest.mark.parametrize("program, message", [
+    (b"\x7fELF not a program", r"^cannot run the system Graphviz '{dot}' \(Exec format error\): "
+                               r"reinstall it \(.*\) or use engine 'wasm' for SVG$"),
+    (b"#!/bin/sh\nexit 0\n", r"^Graphviz \(system\) made no svg from the DOT$"),
+], ids=["not-a-program", "no-output"])
+def test_render_broken_system_dot_is_render_error(program, message, monkeypatch, tmp_path):
+    dot = tmp_path / "dot"
+    dot.write_bytes(program)
+    dot.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RenderError, match=message.format(dot=re.escape(str(dot)))):
+        render(NEURON_DOT, engine="system")
 
 
 def test_render_wasm_png_with_system_dot_points_to_system(fake_system_dot):
