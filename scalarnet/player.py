@@ -191,24 +191,26 @@ def player_html(net: Network, built: list[tuple[Step, Diagram]], svgs: list[str]
     parts = []
     for (step, _), svg in zip(built, svgs):
         sofar = step.arithmetic if step.arithmetic != step.text else ""
-        parts.append(f'<div class="frame" data-text="{_attr(step.text)}" data-sofar="{_attr(sofar)}"'
+        parts.append(f'<div class="frame" data-text="{_html(step.text)}" data-sofar="{_html(sofar)}"'
                      f'{"" if step.index == 0 else " hidden"}>\n'
                      f"{_inline(svg, step.index + 1)}\n</div>")
     return _PAGE.format(
-        title=html.escape(f"{net.name}: {count} {kind} steps"),
-        name=html.escape(net.name),
-        summary=html.escape(f"inputs {inputs} · {count} {kind} steps · output "
-                            f"{values_text(output, first.digits)}"),
+        title=_html(f"{net.name}: {count} {kind} steps"),
+        name=_html(net.name),
+        summary=_html(f"inputs {inputs} · {count} {kind} steps · output "
+                      f"{values_text(output, first.digits)}"),
         count=count,
-        text=html.escape(first.text),
-        sofar=html.escape(first.arithmetic if first.arithmetic != first.text else ""),
+        text=_html(first.text),
+        sofar=_html(first.arithmetic if first.arithmetic != first.text else ""),
         frames="\n".join(parts),
         css=_CSS,
         js=_JS,
     )
 
 
-def _attr(text: str) -> str:
+def _html(text: str) -> str:
+    """`text` for the page, as content or in an attribute; a lone surrogate (no UTF-8 for it) as U+FFFD."""
+    text = re.sub("[\ud800-\udfff]", "\ufffd", text)
     return html.escape(text, quote=True).replace("\n", "&#10;")
 
 

