@@ -28,10 +28,11 @@ Tolerance: a value agrees when `|got - expected| <= atol + rtol * scale`, where
 product's magnitude, plus the earlier layers' carried through the weights; see
 `vectorized.layer_scales`). Plain relative error is not usable for dot products:
 after cancellation a float sum of 0 carries the rounding error of its terms.
-Ints compare exactly; NaN on both sides agrees, NaN on one side does not;
-infinities must be equal. Unless given, rtol and atol follow the least precise
-float dtype of the other side: 1e-9 and 1e-12 for float64 (and ints), 1e-5 and
-1e-7 for float32, 1e-2 and 1e-4 for float16.
+NaN on both sides agrees, NaN on one side does not; infinities must be equal.
+Unless given, rtol and atol follow the least precise float dtype of the other
+side: 1e-9 and 1e-12 for float64, 1e-5 and 1e-7 for float32, 1e-2 and 1e-4 for
+float16; but where both sides are ints or Fractions nothing was rounded, so
+there a default is 0 and the values must be equal.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import time
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
@@ -221,11 +223,11 @@ def compare(net: Network, rows, against=None, rtol: float | None = None,
         theirs, label, notes = _against_arrays(against, net, len(rows))
     seconds["vectorized"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    rtol, atol, source = _tolerances(theirs, rtol, atol)
+    (rtol, atol), exact, source = _tolerances(theirs, rtol, atol)
     ours = [as_array(a, f"layer {layer.name!r}") for a, layer in zip(ours_a, net.layers)]
     got = [as_array(t, f"against, layer {layer.name!r}") for t, layer in zip(theirs, net.layers)]
     report = Report(net.name, net.widths, len(rows), label, rtol, atol, source, [], notes=notes)
-    _check_layers(report, net, m, x, ours, got, theirs, rows)
+    _check_layers(report, net, m, x, ours, got, theirs, rows, exact)
     seconds["checks"] = time.perf_counter() - clock
     report.seconds = seconds
     return report
@@ -334,7 +336,8 @@ def _checked(values, name: str, n_rows: int, width: int) -> np.ndarray:
     return array
 
 
-def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[float, float, str]:
+def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[tuple, tuple, str]:
+    """(rtol, atol); the same where both sides are exact (a default is 0 there: nothing was rounded); the source."""
     floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
     least = min(floats, key=lambda d: d.itemsize).name if floats else "float64"
     default_rtol, default_atol = DEFAULT_TOLERANCES.get(least, DEFAULT_TOLERANCES["float64"])
@@ -342,30 +345,38 @@ def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[float, float, str
     for name, value in (("rtol", rtol), ("atol", atol)):
         if value is not None and not (is_number(value) and is_finite(value) and value >= 0):
             raise InputError(f"{name}: expected a finite number >= 0, got {value!r}")
-    source = (f"defaults for {least}" if not given else
-              "given" if len(given) == 2 else f"{given[0]} given, the other the default for {least}")
+    exact_note = "0 where both sides are ints or fractions"
+    source = (f"defaults for {least}; {exact_note}" if not given else "given" if len(given) == 2
+              else f"{given[0]} given, the other the default for {least} ({exact_note})")
+    exact = (0.0 if rtol is None else float(rtol), 0.0 if atol is None else float(atol))
     return (float(default_rtol if rtol is None else rtol),
-            float(default_atol if atol is None else atol), source)
+            float(default_atol if atol is None else atol)), exact, source
 
 
 # -- the checks -----------------------------------------------------------------------------------
 
 
 def _check_layers(report: Report, net: Network, m: Matrices, x: np.ndarray, ours: list,
-                  got: list, theirs: list, rows: list) -> None:
-    """Fill the report: each layer's agreement, the first difference, and the diagnoses."""
-    rtol, atol = report.rtol, report.atol
+                  got: list, theirs: list, rows: list, exact: tuple) -> None:
+    """Fill the report: each layer's agreement, the first difference, and the diagnoses.
+
+    `exact` is (rtol, atol) for a layer with ints or fractions on both sides.
+    """
+    def tolerances(expected: np.ndarray, given: np.ndarray) -> tuple:
+        return exact if _exact(expected) and _exact(given) else (report.rtol, report.atol)
+
     scale = np.zeros(x.shape)
     for k, layer in enumerate(net.layers):
         w, b, act = m.weights[k], m.biases[k], m.activations[k]
         prev_ours = x if k == 0 else ours[k - 1]
         prev_got = x if k == 0 else got[k - 1]
+        rtol, atol = tolerances(ours[k], got[k])
         prev_scale = scale
         scale = layer_scale(prev_scale, prev_ours, w, b, act)
         agree, diff, rel = agreement(ours[k], got[k], scale, rtol, atol)
         alone = activate(act, affine(prev_got, w, b))  # (rows, n_in) -> (rows, n_out)
         alone_scale = layer_scale(prev_scale, prev_got, w, b, act)
-        alone_ok = bool(agreement(alone, got[k], alone_scale, rtol, atol)[0].all())
+        alone_ok = bool(agreement(alone, got[k], alone_scale, *tolerances(alone, got[k]))[0].all())
         bad = ~agree
         max_abs = _max(diff)
         if ours[k].dtype.kind == "i" and got[k].dtype.kind in "iu":
@@ -387,6 +398,13 @@ def _check_layers(report: Report, net: Network, m: Matrices, x: np.ndarray, ours
             # a later layer that is wrong by itself: judged from the values it was given
             report.diagnoses += diagnose(layer.name, w, b, act, prev_got, got[k], alone_scale,
                                          rtol, atol)
+
+
+def _exact(values: np.ndarray) -> bool:
+    """Whether the values are ints or Fractions, which no arithmetic rounded (Decimals round)."""
+    if values.dtype.kind in "iu":
+        return True
+    return values.dtype == object and all(isinstance(v, (int, Fraction)) for v in values.flat)
 
 
 def agreement(expected: np.ndarray, got: np.ndarray, scale: np.ndarray, rtol: float,

@@ -36,7 +36,8 @@ def test_report_text_when_everything_agrees():
     report = compare(load("tutorial-deep"), [[3, 5], {"x0": 1, "x1": 1}])
     assert str(report) == (
         "compare 'tutorial-deep' (2-2-2-1), 2 rows: scalar engine vs vectorized (numpy)\n"
-        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64)\n"
+        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64; "
+        "0 where both sides are ints or fractions)\n"
         "layer    width  differ  max abs diff  max rel diff  alone  result\n"
         "hidden1      2     0/4             0           0.0  ok     ok\n"
         "hidden2      2     0/4             0           0.0  ok     ok\n"
@@ -50,7 +51,8 @@ def test_report_text_names_the_first_wrong_neuron():
     # hidden1's sizes (26+26, 37+0) through |W| = [[1, 2], [1, 2]]: 126 each, 52 off at most
     assert str(report) == (
         "compare 'tutorial-deep' (2-2-2-1), 1 row: scalar engine vs the given arrays\n"
-        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64)\n"
+        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64; "
+        "0 where both sides are ints or fractions)\n"
         "layer    width  differ  max abs diff  max rel diff  alone  result\n"
         "hidden1      2     1/2            13         0.351  wrong  DIFFERS\n"
         "hidden2      2     2/2            52         0.413  wrong  DIFFERS\n"
@@ -136,8 +138,26 @@ def test_equal_values_agree_when_the_scale_overflows():
 def test_exact_fractions_compare_exactly():
     net = Network.from_matrices([[[Fraction(1, 3), Fraction(1, 3)]]])
     assert compare(net, [[1, 1]]).ok
-    report = compare(net, [[1, 1]], against=[[[Fraction(2, 3) + Fraction(1, 10 ** 30)]]], rtol=0, atol=0)
+    report = compare(net, [[1, 1]], against=[[[Fraction(2, 3) + Fraction(1, 10 ** 30)]]])
     assert not report.ok and report.layers[0].max_abs == 1e-30
+
+
+EXACT = {
+    # (the network's weights, the input row, the other side's output, ok with the default tolerances)
+    # nothing is rounded when both sides are ints: a difference of 1000 in 2e12 is a bug, not rounding
+    "ints-off-by-1000": ([[10 ** 6, 10 ** 6]], [10 ** 6, 10 ** 6], 2 * 10 ** 12 + 1000, False),
+    "ints-equal": ([[10 ** 6, 10 ** 6]], [10 ** 6, 10 ** 6], 2 * 10 ** 12, True),
+    # a float on either side was rounded: the float64 defaults apply
+    "float-side": ([[10 ** 6, 10 ** 6]], [10 ** 6, 10 ** 6], 2e12 + 1000, True),
+    "float-weights": ([[1e6, 1e6]], [10 ** 6, 10 ** 6], 2 * 10 ** 12 + 1000, True),
+}
+
+
+@pytest.mark.parametrize("weights, row, other, ok", EXACT.values(), ids=EXACT.keys())
+def test_ints_on_both_sides_compare_exactly_unless_a_tolerance_is_given(weights, row, other, ok):
+    net = Network.from_matrices([weights])
+    assert compare(net, [row], against=[[[other]]]).ok is ok
+    assert compare(net, [row], against=[[[other]]], atol=1000).ok  # given: applies to ints too
 
 
 def test_decimal_network_against_a_float_pass():
@@ -227,7 +247,8 @@ def test_correct_implementation_gets_no_diagnosis(tmp_path, dtype):
     np.savez(path, **user_forward(None, dtype))
     report = compare(diagnosis_net(), X, against=path)
     assert report.ok and report.diagnoses == [] and report.first is None
-    assert report.tolerance_source == f"defaults for {np.dtype(dtype).name}"
+    assert report.tolerance_source == (f"defaults for {np.dtype(dtype).name}; "
+                                       "0 where both sides are ints or fractions")
 
 
 @pytest.mark.parametrize("bug", BUGS)
@@ -360,7 +381,8 @@ def test_given_tolerances_are_used_and_said():
     assert not compare(load("tutorial-deep"), [[3, 5]], against=against).ok
     report = compare(load("tutorial-deep"), [[3, 5]], against=against, atol=0.5)
     assert report.ok and (report.rtol, report.atol) == (1e-9, 0.5)
-    assert report.tolerance_source == "atol given, the other the default for float64"
+    assert report.tolerance_source == ("atol given, the other the default for float64 "
+                                       "(0 where both sides are ints or fractions)")
     assert compare(load("tutorial-deep"), [[3, 5]], rtol=0, atol=0).tolerance_source == "given"
 
 
