@@ -148,9 +148,9 @@ def _node_id(k: int, j: int | None, drawn: set) -> str:
 def render_frames(built: list[tuple[Step, Diagram]], engine: str = "auto") -> list[str]:
     """Each frame as SVG text (see scalarnet.rendering for the engines), all laid out alike.
 
-    Graphviz sizes a node by its label, which grows as the pass fills it in, so
-    every frame had its own layout and the picture jumped from step to step. Every
-    neuron is now given the size it has in the last frame, where all are done.
+    Graphviz sizes a node by its label, which grows as the pass fills it in: so
+    that nothing moves from one frame to the next, every neuron is drawn at (at
+    least) the size it has in the last frame, where all are done.
     """
     if not built:
         return []
