@@ -343,6 +343,9 @@ def torch_error_cases():
     import torch.nn as nn
 
     supported = "(supported: Linear, Dropout in eval mode, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh)"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Initializing zero-element tensors")  # torch, on Linear(3, 0)
+        no_neurons, no_inputs = nn.Linear(3, 0), nn.Linear(0, 1)
     return {
         "conv": (nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()),
                  f"from_torch: Sequential[0] is Conv2d, which scalarnet cannot read {supported}"),
@@ -362,10 +365,10 @@ def torch_error_cases():
                          "from_torch: Sequential[1] is Softmax(dim=0); scalarnet's softmax spans one "
                          "layer's outputs (dim=-1, or 1 for a batch)"),
         "empty": (nn.Sequential(), "from_torch: the Sequential has no Linear layer"),
-        "no-neurons": (nn.Sequential(nn.Linear(3, 0)),
+        "no-neurons": (nn.Sequential(no_neurons),
                        "from_torch: Sequential[0] is Linear(3, 0): a layer needs at least one input "
                        "and one neuron"),
-        "no-inputs": (nn.Sequential(nn.Linear(3, 2), nn.Linear(0, 1)),
+        "no-inputs": (nn.Sequential(nn.Linear(3, 2), no_inputs),
                       "from_torch: Sequential[1] is Linear(0, 1): a layer needs at least one input "
                       "and one neuron"),
         "not-sequential": (nn.ReLU(), "from_torch: expected a torch.nn.Sequential (or one Linear), got ReLU"),
