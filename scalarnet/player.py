@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .diagram import Diagram, diagram, dot_text
+from .diagram import Diagram, _label, _wrap, diagram
 from .numbers import Number, fmt
 from .steps import Step, StepError
 from .trace import NeuronRecord, Trace, values_text
@@ -91,17 +91,19 @@ def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
             node = f"L{kk}N{j}"
             if node not in drawn:
                 continue
-            head = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}"]
+            top = [neuron.name, f"bias {fmt(neuron.bias, step.digits)}"]
             if (kk, j) in done:  # its arithmetic as the whole pass's diagram has it
                 if node in current_ids:
                     graph.node(node, color=CURRENT, fillcolor=CURRENT_FILL, penwidth="3")
             elif node in current_ids:  # its sum so far
-                graph.node(node, dot_text("\n".join([*head, _sum_so_far(step, neuron)])),
+                sums = _sum_so_far(step, neuron)
+                graph.node(node, _label([*top, *sums], left=len(sums) > 1),
                            color=CURRENT, fillcolor=CURRENT_FILL, penwidth="3")
             elif (kk, j) in summed:  # its whole sum, its activation to come
-                graph.node(node, dot_text("\n".join([*head, _whole_sum(neuron, step.digits)])))
+                sums = _whole_sum(neuron, step.digits)
+                graph.node(node, _label([*top, *sums], left=len(sums) > 1))
             else:  # not computed yet: blank
-                graph.node(node, dot_text("\n".join(head)), color=LATER, fontcolor=LATER)
+                graph.node(node, _label(top), color=LATER, fontcolor=LATER)
     for node in sorted(n for n in current_ids if n.endswith("M")):  # a left-out neuron's "... more"
         graph.node(node, color=CURRENT, penwidth="3")
     term_edge = (f"L{k - 1}N{step.term}", _node_id(k, step.neuron_index, drawn)) \
@@ -118,25 +120,34 @@ def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
         else:
             extra = f'color="{FADED}" fontcolor="{LATER}"'
         graph.body[i] = f"{indent}{tail} -> {head} [{attrs} {extra}]\n"
-    graph.attr(label=dot_text(title))
+    graph.attr(label=_label([title]))
     return graph
 
 
-def _sum_so_far(step: Step, neuron) -> str:
-    """The current neuron's sum so far; for a wide neuron, only how far it got."""
+def _sum_so_far(step: Step, neuron) -> list[str]:
+    """The current neuron's sum so far, in lines; for a wide neuron, only how far it got."""
     n = len(neuron.weights)
     if n <= WIDE:
-        return step.arithmetic.removeprefix(f"{neuron.name}: ")  # the name may hold ": " too
+        return _wrapped(step.arithmetic.removeprefix(f"{neuron.name}: "))  # the name may hold ": "
     done = n if step.kind == "bias" else step.term + 1
-    return f"{done} of {n} terms: {fmt(step.result, step.digits)}"
+    return [f"{done} of {n} terms: {fmt(step.result, step.digits)}"]
 
 
-def _whole_sum(neuron: NeuronRecord, digits: int | None) -> str:
-    """A summed neuron's sum, as its last sum step showed it."""
+def _whole_sum(neuron: NeuronRecord, digits: int | None) -> list[str]:
+    """A summed neuron's sum, in lines, as its last sum step showed it."""
     n = len(neuron.weights)
     if n <= WIDE:
-        return neuron.sum_text(digits)
-    return f"{n} of {n} terms: {fmt(neuron.z, digits)}"
+        return _wrapped(neuron.sum_text(digits))
+    return [f"{n} of {n} terms: {fmt(neuron.z, digits)}"]
+
+
+def _wrapped(sum_text: str) -> list[str]:
+    """`3*2 + 5*4 = 26` in lines as the diagram wraps a sum, so the node is no wider than when done.
+
+    The terms are numbers, so no ` + ` or ` = ` is inside one.
+    """
+    terms, _, result = sum_text.rpartition(" = ")
+    return _wrap(terms.split(" + "), result)
 
 
 def _node_id(k: int, j: int | None, drawn: set) -> str:
