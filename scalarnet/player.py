@@ -120,7 +120,7 @@ def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
         else:
             extra = f'color="{FADED}" fontcolor="{LATER}"'
         graph.body[i] = f"{indent}{tail} -> {head} [{attrs} {extra}]\n"
-    graph.attr(label=_label([title]))
+    graph.attr(label=_label([title], left=True))  # anchored left: its padding may be trimmed
     return graph
 
 

@@ -45,30 +45,31 @@ def test_frames_one_per_step(granularity, count):
         r'L2N0 [label="node1_0\nbias 0" ' + LATER + "]",
         r'L2N1 [label="node1_1\nbias 0" ' + LATER + "]",
         r'L3N0 [label="output\nbias 0" ' + LATER + "]",
-        'label="tutorial-deep, step 1/14: node0_0: 3*2 = 6          "',
+        'label="tutorial-deep, step 1/14: node0_0: 3*2 = 6          \\l"',
     ]),
     ("op", 4, [
         r'L1N1 [label="node0_1\nbias 0\n3*4 + 5*(-5) = -13" ' + CURRENT + "]",
         r'L2N0 [label="node1_0\nbias 0" ' + LATER + "]",
         r'L2N1 [label="node1_1\nbias 0" ' + LATER + "]",
         r'L3N0 [label="output\nbias 0" ' + LATER + "]",
-        'label="tutorial-deep, step 5/14: node0_1: 12 + 5*(-5) = -13"',
+        'label="tutorial-deep, step 5/14: node0_1: 12 + 5*(-5) = -13\\l"',
     ]),
     ("op", 5, [
         "L1N1 [" + CURRENT + "]",
         r'L2N0 [label="node1_0\nbias 0" ' + LATER + "]",
         r'L2N1 [label="node1_1\nbias 0" ' + LATER + "]",
         r'L3N0 [label="output\nbias 0" ' + LATER + "]",
-        'label="tutorial-deep, step 6/14: node0_1: relu(-13) = 0    "',
+        'label="tutorial-deep, step 6/14: node0_1: relu(-13) = 0    \\l"',
     ]),
     ("op", 13, ["L3N0 [" + CURRENT + "]",
-                'label="tutorial-deep, step 14/14: output: 0 + 26*7 = 182   "']),
+                'label="tutorial-deep, step 14/14: output: 0 + 26*7 = 182   \\l"']),
     ("layer", 1, ["L2N0 [" + CURRENT + "]", "L2N1 [" + CURRENT + "]",
                   r'L3N0 [label="output\nbias 0" ' + LATER + "]",
-                  'label="tutorial-deep, step 2/3: hidden2 (relu): [0, 26] "']),
+                  'label="tutorial-deep, step 2/3: hidden2 (relu): [0, 26] \\l"']),
 ], ids=["op-first", "op-second-term", "op-activation", "op-last", "layer"])
 def test_frame_current_highlighted_later_blank(granularity, index, lines):
-    # Titles are padded with spaces to the longest of the pass (op: step 5, layer: step 3).
+    # Titles are padded with spaces to the longest of the pass (op: step 5, layer: step 3)
+    # and anchored left (\l), so they keep their place whatever a viewer does with spaces.
     _, graph = frames(DEEP, [3, 5], granularity)[index]
     assert overrides(graph) == lines
 
