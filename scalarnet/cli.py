@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
 from fractions import Fraction
 
@@ -356,7 +357,15 @@ def _command_lines():
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit 2 like every other bad input."""
+    """argparse, but a usage error is one line and exit 2 like every other bad input.
+
+    A value like -1/3, -1e3 or -inf is a number, not an option (argparse's own test
+    knows only -1 and -1.5), so `--input -1/3 5` works.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 
     def error(self, message: str):
         raise CLIError(message)

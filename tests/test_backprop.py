@@ -719,6 +719,17 @@ def test_cli_gradients_loss_and_digits(tmp_path, capsys):
     assert "            dL/dz = a - t = 0.5 - 1 = -0.5 (softmax with cross_entropy)\n" in out
 
 
+def test_cli_gradients_negative_values_that_look_like_options(capsys):
+    # argparse takes -1/3, -2e0 and -inf for options unless told they are numbers
+    code, out, err = run(capsys, "gradients", "tutorial-deep", "--input", "-1/3", "-2e0",
+                         "--target", "-inf", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["target"] == [-math.inf]
+    code, out, err = run(capsys, "gradients", "tutorial-deep", "--input", "-1/3", "-2e0", "--target", "-1e-3")
+    assert (code, err) == (0, "")
+    assert out.startswith("inputs: x0 = -1/3, x1 = -2.0\n")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--target", "1", "2"], "network 'tutorial-deep': 2 target values but the output layer "
                              "'output' has 1 neuron (output)"),
