@@ -4,9 +4,10 @@ A frame is the network diagram (`scalarnet.diagram`) at one step: the current
 neuron and its incoming edges highlighted (at op granularity the edge of the
 current multiply-add the most), finished neurons with their arithmetic, later
 ones blank (name and bias only), the step's text as the title. Building frames
-builds DOT text only; `render_frames` runs Graphviz; `player_html` puts the
-SVGs into one HTML page with inline CSS and JavaScript, which loads nothing
-from anywhere (its Content-Security-Policy forbids it).
+builds DOT text only; `render_frames` runs Graphviz and keeps every node in
+place from one frame to the next; `player_html` puts the SVGs into one HTML page
+with inline CSS and JavaScript, which loads nothing from anywhere (its
+Content-Security-Policy forbids it).
 
 >>> from scalarnet import load
 >>> net = load("tutorial-deep")
