@@ -40,6 +40,9 @@ MAX_FRAMES = 1000
 WIDE = 12
 #: Significant digits for floats in frames and the player, unless given.
 DIGITS = 4
+#: A frame's title, the step's text, is cut to this many characters: a neuron step of a
+#: 784-input neuron lists every term, which made each frame tens of metres wide.
+TITLE = 100
 
 CURRENT, CURRENT_FILL = "#d94801", "#fdd0a2"  # the neuron being computed
 LATER = "#9a9a9a"  # neurons not computed yet
@@ -65,7 +68,7 @@ def frames(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity
                             f"{granularity} granularity: too many frames (step by neuron or layer)")
     trace = net.trace(x)
     base = diagram(net, trace, digits=digits)
-    titles = [f"{net.name}, step {step.index + 1}/{len(steps)}: {step.text}" for step in steps]
+    titles = [_cut(f"{net.name}, step {step.index + 1}/{len(steps)}: {step.text}") for step in steps]
     width = max(map(len, titles))  # every title as wide, so no frame's canvas is wider
     return [(step, frame(base, trace, step, title.ljust(width)))
             for step, title in zip(steps, titles)]
@@ -123,6 +126,13 @@ def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
         graph.body[i] = f"{indent}{tail} -> {head} [{attrs} {extra}]\n"
     graph.attr(label=_label([title], left=True))  # anchored left: its padding may be trimmed
     return graph
+
+
+def _cut(title: str) -> str:
+    """`title` cut at a space to at most TITLE characters, with ` …` (the player shows it whole)."""
+    if len(title) <= TITLE:
+        return title
+    return title[:TITLE - 2].rsplit(" ", 1)[0] + " …"
 
 
 def _sum_so_far(step: Step, neuron) -> list[str]:

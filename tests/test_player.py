@@ -117,6 +117,23 @@ def test_frame_sum_so_far_wrapped_as_the_diagram_wraps_it(index, label):
     assert f'L1N1 [label="{label}" {CURRENT}]' in overrides(graph)
 
 
+WIDE_NEURON = Network([Layer("h", [Neuron("n", [1] * 30)], "relu")],
+                      inputs=[f"x{i}" for i in range(30)])
+
+
+@pytest.mark.parametrize("granularity, title", [
+    ("neuron", "network, step 1/1: n: " + "1*1 + " * 12 + "1*1 …"),
+    ("layer", "network, step 1/1: h (relu): [30]"),
+    ("op", "network, step 31/31: n: relu(30) = 30"),
+], ids=["neuron", "layer", "op"])
+def test_frame_title_of_a_wide_neuron_is_cut_short(granularity, title):
+    # A step's text can hold every term of a 784-input neuron (the player shows it in full):
+    # as a frame's title it made the SVG tens of metres wide.
+    _, graph = frames(WIDE_NEURON, [1] * 30, granularity)[-1]
+    label = [line.strip() for line in graph.body if line.startswith("\tlabel=")][-1]
+    assert label.removeprefix('label="').removesuffix('\\l"').rstrip() == title
+
+
 def test_frame_edges_current_term_thickest_others_faded():
     _, graph = frames(DEEP, [3, 5])[4]  # node0_1: 12 + 5*(-5) = -13, the term of x1
     edges = {m[1]: m[2] for line in graph.body
