@@ -257,7 +257,7 @@ button { font: inherit; padding: .25rem .8rem; cursor: pointer; }
 #where { font-variant-numeric: tabular-nums; min-width: 8em; }
 #text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.15rem; margin: .8rem 0 .2rem; }
 #sofar { font-family: ui-monospace, Menlo, Consolas, monospace; color: #555; margin: 0 0 .6rem;
-         min-height: 1.2em; white-space: pre; }
+         min-height: 1.2em; white-space: pre-wrap; }
 .frame svg { max-width: 100%; height: auto; }
 .keys { color: #777; font-size: .85rem; }
 """

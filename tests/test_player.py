@@ -348,3 +348,19 @@ def test_player_in_a_browser_next_shows_the_next_step(deep_player, browser):
     assert page.inner_text("#play") == "\u25b6 play"
     assert requests == [path.as_uri()]  # nothing but the page itself
     page.close()
+
+
+@pytest.mark.browser
+def test_player_in_a_browser_long_sum_wraps_within_the_page(browser, tmp_path):
+    # The sum so far of a 60-input neuron is one line of 400 characters: on one `pre`
+    # line it made the whole page scroll sideways.
+    net = Network([Layer("h", [Neuron("n", [1] * 60)])], inputs=[f"x{i}" for i in range(60)])
+    built = frames(net, [1] * 60)
+    path = tmp_path / "wide.html"
+    path.write_text(player_html(net, built, ["<svg></svg>"] * len(built)), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 800, "height": 600})
+    page.goto(path.as_uri())
+    page.keyboard.press("End")
+    assert page.inner_text("#sofar").startswith("n: 1*1 + 1*1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    page.close()
