@@ -245,12 +245,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         grads, trace = gradients(net, trace.input_values, target, args.loss), None
     view = args.view or ("ops" if args.neuron or args.layer or grads else "network")
     format = args.format or _format_of(args.output) or "svg"
+    if format in ("png", "pdf") and args.output in (None, "-"):
+        raise CLIError(f"--format {format}: give the file to write with -o FILE")
     picture = diagram(net, trace, view=view, neuron=args.neuron, layer=args.layer,
                       threshold=args.threshold, digits=args.digits, gradients=grads)
     data = render(picture, format, args.engine)
     if args.output in (None, "-"):
-        if format in ("png", "pdf"):
-            raise CLIError(f"--format {format}: give the file to write with -o FILE")
         sys.stdout.write(data.decode("utf-8"))
         return 0
     engine = choose_engine(args.engine, format)
@@ -272,9 +272,15 @@ def cmd_gallery(args: argparse.Namespace) -> int:
 
 
 def _format_of(path: str | None) -> str | None:
-    """The image format a file name asks for (`deep.png` -> png), or None."""
+    """The image format a file name asks for (`deep.png` -> png), or None when it has no suffix."""
     suffix = os.path.splitext(path or "")[1].lower().lstrip(".")
-    return {"gv": "dot"}.get(suffix, suffix) if suffix in ("svg", "png", "pdf", "dot", "gv") else None
+    if not suffix:
+        return None
+    if suffix not in ("svg", "png", "pdf", "dot", "gv"):
+        # writing SVG into deep.jpeg would make a file that no viewer opens as a JPEG
+        raise CLIError(f"-o {path}: unknown image format {suffix!r} (known: svg, png, pdf, dot); "
+                       "name the file .svg, .png, .pdf or .dot, or give --format")
+    return {"gv": "dot"}.get(suffix, suffix)
 
 
 def _write(path: str, data: bytes, option: str) -> str:
@@ -484,6 +490,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 a difference found, 2 bad input)."""
+    # A name in a network file may hold anything JSON can, a lone surrogate too: print it
+    # escaped rather than die with UnicodeEncodeError halfway through the output.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)

@@ -204,3 +204,25 @@ def test_render_target_bad_input(argv, message, tmp_path, capsys):
     assert code == 2
     assert err.startswith("scalarnet: error: " + message)
     assert not (tmp_path / "x.svg").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-o", "deep.jpeg"], "-o deep.jpeg: unknown image format 'jpeg' (known: svg, png, pdf, dot)"),
+    (["--format", "png"], "--format png: give the file to write with -o FILE"),
+], ids=["unknown-suffix", "png-to-stdout"])
+def test_render_output_format_errors(argv, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "render", "tutorial-deep", *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith("scalarnet: error: " + message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lone_surrogate_name_prints_escaped(tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text('{"format": "scalarnet.network/1", "layers": [{"name": "out", '
+                    '"neurons": [{"name": "n\\ud800", "weights": [2]}]}]}')
+    result = subprocess.run([sys.executable, "-m", "scalarnet", "explain", str(path), "--input", "3"],
+                            capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert b"  n\\ud800: 3*2 = 6\n" in result.stdout
