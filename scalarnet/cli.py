@@ -337,7 +337,8 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
             except OSError as e:
                 raise CLIError(f"--frames: cannot remove {name!r} of an earlier run "
                                f"({e.strerror})") from None
-        print(f"{len(svgs)} frames: {os.path.join(args.frames, names[0])} ... {names[-1]}")
+        count = f"{len(svgs)} frame{'s' if len(svgs) != 1 else ''}"
+        print(f"{count}: {os.path.join(args.frames, names[0])} ... {names[-1]}")
     if args.html:
         _write(args.html, player.player_html(net, built, svgs).encode("utf-8"), "--html")
         print(f"{args.html}: a player of {len(svgs)} steps")

@@ -506,7 +506,8 @@ def _draw_ops(graph: Diagram, drawn: _Pass, options: _Options, first: int, last:
             for j in shown:
                 if options.is_gap(n, hidden, j):
                     outputs["more"] = f"L{k}M"
-                    column.node(f"L{k}M", _label([f"... {hidden} more neurons"]), **_MORE)
+                    more = f"... {hidden} more neuron{'s' if hidden != 1 else ''}"
+                    column.node(f"L{k}M", _label([more]), **_MORE)
                     graph.edge(sources.get("more", sources[0]), f"L{k}M", style="invis")
                 grad = None if gradients is None else gradients.layers[k - 1].neurons[j]
                 outputs[j] = _neuron_ops(column, graph, k, j, layer, names, sources, drawn.traced,
