@@ -103,6 +103,13 @@ def one_input(args: argparse.Namespace, net: Network) -> list:
                    f"(its inputs: {', '.join(net.inputs)})")
 
 
+def all_rows(args: argparse.Namespace, net: Network) -> list[list]:
+    """The rows of --inputs CSV, or the one row of --input (or the example input)."""
+    if args.inputs and args.input:
+        raise CLIError("give either --input or --inputs, not both")
+    return read_rows(args.inputs, net) if args.inputs else [one_input(args, net)]
+
+
 def _json(data) -> str:
     # Fractions and Decimals are written as strings ("1/3"): JSON has no exact form for them.
     return json.dumps(data, default=str)
@@ -138,10 +145,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     net = load_net(args)
-    if args.inputs and args.input:
-        raise CLIError("give either --input or --inputs, not both")
-    rows = read_rows(args.inputs, net) if args.inputs else [one_input(args, net)]
-    traces = [net.trace(row) for row in rows]
+    traces = [net.trace(row) for row in all_rows(args, net)]
     if args.json:
         data = [t.to_dict() for t in traces]
         print(_json(data if args.inputs else data[0]))
@@ -166,10 +170,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare
 
     net = load_net(args)
-    if args.inputs and args.input:
-        raise CLIError("give either --input or --inputs, not both")
-    rows = read_rows(args.inputs, net) if args.inputs else [one_input(args, net)]
-    report = compare(net, rows, against=args.against, rtol=args.rtol, atol=args.atol)
+    report = compare(net, all_rows(args, net), against=args.against, rtol=args.rtol,
+                     atol=args.atol)
     print(report.text(args.digits))
     return 0 if report.ok else 1
 
