@@ -62,7 +62,7 @@ def parse_input(tokens: list[str], net: Network) -> list:
 def read_rows(path: str, net: Network) -> list[list]:
     """The rows of a CSV file whose header names the network's inputs (in any order)."""
     try:
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a BOM, as Excel writes
             reader = csv.reader(f)
             header = next(reader, None)
             if header is None:

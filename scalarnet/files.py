@@ -71,7 +71,8 @@ def load(source: str | os.PathLike, activation: str | Activation | None = None) 
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # Notepad and Excel start UTF-8 with a byte order mark, which json.loads refuses
+        return path.read_text(encoding="utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         raise FileFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except OSError as e:

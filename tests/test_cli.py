@@ -53,6 +53,19 @@ def test_run_inputs_csv(tmp_path, capsys):
     assert [r["output"] for r in json.loads(out)] == [[182], [0], [56.0]]
 
 
+@pytest.mark.parametrize("content", [
+    b"x1,x0\n5,3\n",
+    b"\xef\xbb\xbfx1,x0\n5,3\n",
+    b"x1,x0\r\n5,3\r\n\r\n",
+    b"x1 , x0\n 5 , 3 \n",
+    b'"x1","x0"\n"5","3"\n',
+], ids=["plain", "bom", "crlf", "spaces", "quoted"])
+def test_run_inputs_csv_dialects(content, tmp_path, capsys):
+    rows = tmp_path / "rows.csv"
+    rows.write_bytes(content)
+    assert run(capsys, "run", "tutorial-deep", "--inputs", str(rows)) == (0, "x0=3 x1=5 -> [182]\n", "")
+
+
 def test_explain_digits(capsys):
     code, out, _ = run(capsys, "explain", "tutorial-tanh", "--input", "0.5", "0.25", "--digits", "3")
     assert code == 0

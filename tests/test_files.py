@@ -159,6 +159,13 @@ def test_directory_is_not_a_file(tmp_path):
         scalarnet.load(tmp_path)
 
 
+@pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf"], ids=["plain", "bom"])
+def test_utf8_file_with_or_without_bom(prefix, tmp_path):
+    path = tmp_path / "weights.json"
+    path.write_bytes(prefix + b'{"node0": [1, 1], "node1": [1, -1], "output": [1, -1]}')
+    assert scalarnet.load(path).trace([40, 0]).layers[0].a == [40, 40]
+
+
 def test_not_utf8(tmp_path):
     path = tmp_path / "f.json"
     path.write_bytes(b'{"format": "\xff"}')
