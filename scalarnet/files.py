@@ -83,14 +83,27 @@ def loads(text: str, label: str = "<string>",
           activation: str | Activation | None = None) -> Network:
     """Read a network from JSON text; `label` names it in error messages."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as e:
         raise FileFormatError(f"{label}: line {e.lineno}, column {e.colno}: "
                               f"invalid JSON: {e.msg}") from None
+    except FileFormatError as e:
+        raise FileFormatError(f"{label}: {e}") from None
     try:
         return from_dict(data, activation)
     except ScalarnetError as e:
         raise type(e)(f"{label}: {e}") from None
+
+
+def _unique_keys(pairs: list) -> dict:
+    """A JSON object as a dict, refusing a key given twice (json.loads silently keeps the last)."""
+    data = {}
+    for key, value in pairs:
+        if key in data:
+            raise FileFormatError(f"{json.dumps(key)} is given twice in one object "
+                                  "(JSON would keep only the last)")
+        data[key] = value
+    return data
 
 
 def from_dict(data: object, activation: str | Activation | None = None) -> Network:

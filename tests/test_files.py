@@ -137,6 +137,10 @@ BAD_FILES = [
     ("neither", '{"weights": [1]}', FileFormatError, 'f.json: no "format" key'),
     ("bad-example-input", changed(["example_input"], [1]), NetworkError,
      "f.json: example_input: network 't': 1 input value but the network has 2 inputs (a, b)"),
+    ("duplicate-key", changed(["layers", 0, "neurons", 0, "bias"], 5).replace('"bias": 5', '"bias": 5, "bias": 6'),
+     FileFormatError, 'f.json: "bias" is given twice in one object (JSON would keep only the last)'),
+    ("duplicate-tutorial-key", '{"node0": [1, 1], "node0": [5, 5], "output": [1]}', FileFormatError,
+     'f.json: "node0" is given twice in one object (JSON would keep only the last)'),
 ]
 
 
