@@ -89,6 +89,10 @@ def loads(text: str, label: str = "<string>",
                               f"invalid JSON: {e.msg}") from None
     except FileFormatError as e:
         raise FileFormatError(f"{label}: {e}") from None
+    except ValueError as e:  # an int longer than Python converts (sys.get_int_max_str_digits)
+        raise FileFormatError(f"{label}: cannot read a number: {e}") from None
+    except RecursionError as e:
+        raise FileFormatError(f"{label}: cannot read JSON nested this deep ({e})") from None
     try:
         return from_dict(data, activation)
     except ScalarnetError as e:

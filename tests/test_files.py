@@ -139,6 +139,10 @@ BAD_FILES = [
      "f.json: example_input: network 't': 1 input value but the network has 2 inputs (a, b)"),
     ("duplicate-key", changed(["layers", 0, "neurons", 0, "bias"], 5).replace('"bias": 5', '"bias": 5, "bias": 6'),
      FileFormatError, 'f.json: "bias" is given twice in one object (JSON would keep only the last)'),
+    ("int-too-long", '{"node0": [1%s], "output": [1]}' % ("0" * 5000), FileFormatError,
+     "f.json: cannot read a number: Exceeds the limit (4300 digits) for integer string conversion"),
+    ("nested-too-deep", '{"node0": %s1%s, "output": [1]}' % ("[" * 100_000, "]" * 100_000), FileFormatError,
+     "f.json: cannot read JSON nested this deep (maximum recursion depth exceeded while decoding"),
     ("duplicate-tutorial-key", '{"node0": [1, 1], "node0": [5, 5], "output": [1]}', FileFormatError,
      'f.json: "node0" is given twice in one object (JSON would keep only the last)'),
 ]
