@@ -112,7 +112,11 @@ def all_rows(args: argparse.Namespace, net: Network) -> list[list]:
 
 def _json(data) -> str:
     # Fractions and Decimals are written as strings ("1/3"): JSON has no exact form for them.
-    return json.dumps(data, default=str)
+    try:
+        return json.dumps(data, default=str)
+    except ValueError:  # an int longer than str() writes
+        raise CLIError(f"--json: an int of more than {sys.get_int_max_str_digits()} digits cannot "
+                       "be written as JSON (without --json it prints in full)") from None
 
 
 def _digits(text: str) -> int:

@@ -67,7 +67,10 @@ def fmt(value: object, digits: int | None = None) -> str:
     """
     if isinstance(value, bool) or not isinstance(value, float):
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            return str(int(value))
+            try:
+                return str(int(value))
+            except ValueError:  # more digits than str() writes (sys.get_int_max_str_digits)
+                return str(Decimal(int(value)))
         return str(value)
     if not math.isfinite(value) or digits is None:
         return repr(float(value))

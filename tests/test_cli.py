@@ -179,6 +179,18 @@ def test_cli_bad_json_file_no_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("flags, code, last_lines, err", [
+    ([], 0, ["output: [1" + "0" * 5000 + "]"], ""),
+    (["--json"], 2, [], "scalarnet: error: --json: an int of more than 4300 digits cannot be written "
+                        "as JSON (without --json it prints in full)\n"),
+], ids=["text", "json"])
+def test_run_ints_longer_than_str_writes(flags, code, last_lines, err, tmp_path, capsys):
+    path = tmp_path / "big.json"
+    path.write_text('{"output": [1%s]}' % ("0" * 2500))
+    got_code, out, got_err = run(capsys, "run", str(path), "--input", "1" + "0" * 2500, *flags)
+    assert (got_code, out.splitlines()[-1:], got_err) == (code, last_lines, err)
+
+
 def test_cli_nan_input_is_computed(capsys):
     code, out, _ = run(capsys, "explain", "tutorial-deep", "--input", "nan", "5")
     assert code == 0

@@ -123,6 +123,13 @@ def test_trace_line_format(neuron, line):
     assert str(net.trace([3]).neuron("n")) == line
 
 
+def test_trace_line_of_ints_longer_than_str_writes():
+    # str() of an int refuses more than 4300 digits (sys.get_int_max_str_digits); a product can have more
+    big = 10 ** 2500
+    net = Network([Layer("out", [Neuron("n", [big])])])
+    assert str(net.trace([big]).neuron("n")) == "n: 1" + "0" * 2500 + "*1" + "0" * 2500 + " = 1" + "0" * 5000
+
+
 def test_trace_digits():
     net = Network([Layer("h", [Neuron("n", [0.1])], "sigmoid")])
     record = net.trace([3]).neuron("n")
