@@ -87,6 +87,14 @@ def _zero_like(z):
     return type(z)(0)
 
 
+def _float(z) -> float:
+    """z as a float; an int or Fraction beyond a float's range is an infinity, as in IEEE arithmetic."""
+    try:
+        return float(z)
+    except OverflowError:  # float(10**400) raises instead
+        return math.inf if z > 0 else -math.inf
+
+
 class ReLU(Activation):
     """a = max(0, z), keeping the type of z: relu(-13) is 0, relu(-1.5) is 0.0."""
 
@@ -126,7 +134,8 @@ class LeakyReLU(Activation):
     def __call__(self, z):
         if z != z or z > 0:
             return z
-        return _same_kind(self.slope, z) * z
+        slope = _same_kind(self.slope, z)
+        return slope * (_float(z) if isinstance(slope, float) else z)
 
     def derivative(self, z):
         return 1 if z > 0 else _same_kind(self.slope, z)
@@ -142,10 +151,10 @@ class Tanh(Activation):
     name = "tanh"
 
     def __call__(self, z):
-        return math.tanh(z)
+        return math.tanh(_float(z))
 
     def derivative(self, z):
-        t = math.tanh(z)
+        t = self(z)
         return 1.0 - t * t
 
 
@@ -156,6 +165,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def __call__(self, z):
+        z = _float(z)
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)  # z < 0 (or NaN): e is in (0, 1), no overflow
@@ -188,7 +198,7 @@ class Softmax(Activation):
         if top == math.inf:  # the infinite values share everything
             count = sum(1 for z in zs if z == math.inf)
             return [1.0 / count if z == math.inf else 0.0 for z in zs]
-        exps = [math.exp(z - top) for z in zs]
+        exps = [math.exp(_float(z - top)) for z in zs]  # z - top exact for ints, then a float
         total = math.fsum(exps)
         return [e / total for e in exps]
 

@@ -40,6 +40,39 @@ def test_activation_value_and_type(name, z, expected):
     assert type(a) is type(expected)
 
 
+BIG = 10 ** 400  # an int (or Fraction) beyond a float's range counts as an infinity, as in IEEE
+
+
+@pytest.mark.parametrize("name, z, a, slope", [
+    ("tanh", BIG, 1.0, 0.0),
+    ("tanh", -BIG, -1.0, 0.0),
+    ("tanh", Fraction(BIG, 3), 1.0, 0.0),
+    ("sigmoid", BIG, 1.0, 0.0),
+    ("sigmoid", -BIG, 0.0, 0.0),
+    ("sigmoid", Fraction(-BIG, 3), 0.0, 0.0),
+    ("leaky_relu", -BIG, -inf, 0.01),
+], ids=["tanh", "tanh-negative", "tanh-fraction", "sigmoid", "sigmoid-negative", "sigmoid-fraction",
+        "leaky_relu-negative"])
+def test_activation_of_int_beyond_float_range(name, z, a, slope):
+    act = get_activation(name)
+    assert (act(z), act.derivative(z)) == (a, slope)
+
+
+@pytest.mark.parametrize("zs, expected", [
+    ([BIG, 0], [1.0, 0.0]),
+    ([0, -BIG], [1.0, 0.0]),
+    ([BIG, BIG], [0.5, 0.5]),
+    ([BIG + 1, BIG], [1 / (1 + math.exp(-1)), 1 / (1 + math.exp(1))]),
+], ids=["one-huge", "one-hugely-negative", "two-equal", "differ-by-one"])
+def test_softmax_of_ints_beyond_float_range(zs, expected):
+    assert get_activation("softmax").apply(zs) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+def test_float_activation_of_decimal_nan(name):
+    assert math.isnan(get_activation(name)(Decimal("NaN")))
+
+
 @pytest.mark.parametrize("name", ["identity", "relu", "leaky_relu", "tanh", "sigmoid"])
 def test_activation_nan_propagates(name):
     assert math.isnan(get_activation(name)(nan))
