@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .activations import Activation, get_activation
-from .errors import NetworkError
+from .errors import NetworkError, NumberError
 from .neuron import Neuron
 from .numbers import Number
 
@@ -59,10 +59,24 @@ class Layer:
 
     def weighted_sums(self, inputs: Sequence[Number]) -> list:
         """Each neuron's z, in order."""
-        return [n.weighted_sum(inputs) for n in self.neurons]
+        try:
+            return [n.weighted_sum(inputs) for n in self.neurons]
+        except OverflowError:
+            raise self.overflow_error(inputs) from None
 
     def __call__(self, inputs: Sequence[Number]) -> list:
-        return self.activation.apply([n.weighted_sum(inputs) for n in self.neurons])
+        return self.activation.apply(self.weighted_sums(inputs))
+
+    def overflow_error(self, inputs: Sequence[Number]) -> NumberError:
+        """The error naming the neuron whose sum makes Python raise OverflowError (IEEE would say inf)."""
+        for n in self.neurons:
+            try:
+                n.weighted_sum(inputs)
+            except OverflowError:  # e.g. 1.5 * 10**400: int too large to convert to float
+                return NumberError(f"layer {self.name!r}, neuron {n.name!r}: an int beyond a float's "
+                                   "range (about 1.8e308) meets a float; use ints and Fractions only, "
+                                   "or floats only")
+        raise AssertionError("no neuron of the layer overflows")
 
     def neuron(self, name: str) -> Neuron:
         """The neuron called `name`."""

@@ -227,11 +227,14 @@ class Network:
         for layer in self.layers:
             record = LayerRecord(layer.name, layer.activation, names, values)
             zs = []
-            for i, neuron in enumerate(layer.neurons):
-                products, z = neuron.products(values)
-                record.neurons.append(NeuronRecord(record, i, neuron.name, neuron.weights,
-                                                   products, neuron.bias, z, None))
-                zs.append(z)
+            try:
+                for i, neuron in enumerate(layer.neurons):
+                    products, z = neuron.products(values)
+                    record.neurons.append(NeuronRecord(record, i, neuron.name, neuron.weights,
+                                                       products, neuron.bias, z, None))
+                    zs.append(z)
+            except OverflowError:
+                raise layer.overflow_error(values) from None
             record.z = zs
             record.a = layer.activation.apply(zs)
             for n, a in zip(record.neurons, record.a):

@@ -176,6 +176,13 @@ def test_trace_lookup_errors():
 
 # -- bad input ----------------------------------------------------------------------------
 
+def huge():
+    return Network([Layer("out", [Neuron("a", [1]), Neuron("n", [10 ** 400])])])
+
+
+HUGE = ("layer 'out', neuron 'n': an int beyond a float's range (about 1.8e308) meets a float; "
+        "use ints and Fractions only, or floats only")
+
 BAD = [
     ("wrong-width", lambda: Network([Layer("hidden1", [Neuron("node0_0", [1, 2, 3]), Neuron("node0_1", [1, 2, 3])]),
                                      Layer("output", [Neuron("o", [1, 2, 3])])]),
@@ -225,6 +232,10 @@ BAD = [
      "layer 'output', 2 biases for 1 neurons"),
     ("no-neuron", lambda: deep().neuron("hidden1.nope"), NetworkError,
      "layer 'hidden1' has no neuron 'nope' (it has: node0_0, node0_1)"),
+    # Python raises OverflowError for 1.5 * 10**400 (IEEE would say inf)
+    ("float-meets-huge-int", lambda: huge().forward([1.5]), NumberError, HUGE),
+    ("float-meets-huge-int-trace", lambda: huge().trace([1.5]), NumberError, HUGE),
+    ("float-meets-huge-int-many", lambda: huge().forward_many([[1], [1.5]]), NumberError, "row 1: " + HUGE),
 ]
 
 
