@@ -13,7 +13,7 @@ from .layer import Layer
 from .neuron import Neuron
 from .numbers import Number, check_number, is_number
 from .steps import Step, steps
-from .trace import LayerRecord, NeuronRecord, Trace
+from .trace import LayerRecord, NeuronRecord, Trace, find_neurons, split_path
 
 
 class Network:
@@ -261,11 +261,17 @@ class Network:
         raise NetworkError(f"network {self.name!r} has no layer {name!r} (layers: {known})")
 
     def neuron(self, path: str) -> Neuron:
-        """A neuron by 'layer.neuron', or by its name alone when no other neuron has it."""
-        if "." in path:
-            layer_name, _, neuron_name = path.partition(".")
-            return self.layer(layer_name).neuron(neuron_name)
-        found = [n for layer in self.layers for n in layer.neurons if n.name == path]
+        """A neuron by 'layer.neuron', or by its name alone when no other neuron has it.
+
+        Names may hold dots: 'h.1.a.b' is neuron 'a.b' of layer 'h.1'.
+        """
+        if not isinstance(path, str):
+            raise NetworkError(f"network {self.name!r}: expected a neuron's name ('layer.neuron', "
+                               f"or its name alone), got {path!r}")
+        found = find_neurons(self.layers, path)
+        if not found and "." in path:  # name the missing part: these look-ups raise
+            layer_name, neuron_name = split_path(self.layers, path)
+            self.layer(layer_name).neuron(neuron_name)
         if len(found) != 1:
             how = "several layers have one" if found else "there is none"
             raise NetworkError(f"network {self.name!r}: no single neuron {path!r} ({how}; "

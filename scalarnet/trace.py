@@ -118,6 +118,24 @@ def values_text(values: list, digits: int | None = None) -> str:
     return "[" + ", ".join(fmt(v, digits) for v in values) + "]"
 
 
+def find_neurons(layers: list, path: str) -> list:
+    """The neurons `path` names in `layers` (Layers or LayerRecords): 'layer.neuron', where
+    either name may hold dots, else a neuron's name alone; several when that is ambiguous."""
+    pairs = [(layer.name, n) for layer in layers for n in layer.neurons]
+    return ([n for layer_name, n in pairs if f"{layer_name}.{n.name}" == path]
+            or [n for _, n in pairs if n.name == path])
+
+
+def split_path(layers: list, path: str) -> tuple[str, str]:
+    """'layer.neuron' split after a layer's name when it starts with one (names may hold dots),
+    else at the first dot: the parts to name in an error when `find_neurons` finds nothing."""
+    for layer in layers:
+        if path.startswith(f"{layer.name}."):
+            return layer.name, path[len(layer.name) + 1:]
+    layer_name, _, neuron_name = path.partition(".")
+    return layer_name, neuron_name
+
+
 class Trace:
     """The whole forward pass for one input: `str(trace)` is its arithmetic, layer by layer.
 
@@ -159,18 +177,18 @@ class Trace:
 
     def neuron(self, name: str) -> NeuronRecord:
         """A neuron's record by 'layer.neuron', or by its name alone when that is unique."""
-        if "." in name:
-            layer_name, _, neuron_name = name.partition(".")
-            for n in self.layer(layer_name).neurons:
-                if n.name == neuron_name:
-                    return n
-            raise InputError(f"layer {layer_name!r} has no neuron {neuron_name!r}")
-        found = [n for n in self.neurons() if n.name == name]
+        if not isinstance(name, str):
+            raise InputError(f"expected a neuron's name ('layer.neuron', or its name alone), got {name!r}")
+        found = find_neurons(self.layers, name)
         if len(found) == 1:
             return found[0]
         if found:
             raise InputError(f"neuron name {name!r} is in several layers: "
                              f"say which ({', '.join(n.path for n in found)})")
+        if "." in name:
+            layer_name, neuron_name = split_path(self.layers, name)
+            self.layer(layer_name)  # raises when there is no such layer
+            raise InputError(f"layer {layer_name!r} has no neuron {neuron_name!r}")
         raise InputError(f"no neuron {name!r} in the trace")
 
     def mark_nonfinite(self) -> None:

@@ -165,6 +165,38 @@ def test_trace_nan_follows_ieee_rules():
     assert net.trace([1, 2]).first_nonfinite is None
 
 
+def dotted():
+    """Names holding dots: layer 'h.1' has neurons 'a.b' and 'c', layer 'out' has 'a.b' too."""
+    return Network([Layer("h.1", [Neuron("a.b", [1]), Neuron("c", [2])]), Layer("out", [Neuron("a.b", [1, 10])])])
+
+
+@pytest.mark.parametrize("path, layer, neuron", [
+    ("h.1.a.b", "h.1", "a.b"),
+    ("h.1.c", "h.1", "c"),
+    ("out.a.b", "out", "a.b"),
+    ("c", "h.1", "c"),
+], ids=["dotted-layer-and-neuron", "dotted-layer", "dotted-neuron", "name-alone"])
+def test_lookup_of_names_with_dots(path, layer, neuron):
+    net = dotted()
+    assert net.neuron(path) is net.layer(layer).neuron(neuron)
+    assert net.trace([1]).neuron(path).path == f"{layer}.{neuron}"
+
+
+@pytest.mark.parametrize("path, net_message, trace_message", [
+    ("a.b", "network 'network': no single neuron 'a.b' (several layers have one; name it as 'layer.neuron')",
+     "neuron name 'a.b' is in several layers: say which (h.1.a.b, out.a.b)"),
+    ("h.1.x", "layer 'h.1' has no neuron 'x' (it has: a.b, c)", "layer 'h.1' has no neuron 'x'"),
+    ("h.2.c", "network 'network' has no layer 'h' (layers: h.1, out)", "no layer 'h' in the trace (layers: h.1, out)"),
+    (3, "network 'network': expected a neuron's name ('layer.neuron', or its name alone), got 3",
+     "expected a neuron's name ('layer.neuron', or its name alone), got 3"),
+], ids=["ambiguous", "no-such-neuron", "no-such-layer", "not-a-string"])
+def test_lookup_errors_with_dots(path, net_message, trace_message):
+    with pytest.raises(NetworkError, match="^" + re.escape(net_message) + "$"):
+        dotted().neuron(path)
+    with pytest.raises(InputError, match="^" + re.escape(trace_message) + "$"):
+        dotted().trace([1]).neuron(path)
+
+
 def test_trace_lookup_errors():
     net = Network.from_matrices([[[1]], [[1]]])
     t = net.trace([1])
