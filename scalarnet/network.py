@@ -99,11 +99,14 @@ class Network:
                 raise NetworkError(f"tutorial weights: key {key!r} is not a node name "
                                    "(expected node0, node1, ... or node0_0, node1_0, ..., and output)")
             if m["out"]:
-                outputs[int(m["oi"] or 0)] = (key, ws)
+                nodes, i = outputs, int(m["oi"] or 0)
             elif m["i"] is not None:
-                hidden.setdefault(int(m["l"]), {})[int(m["i"])] = (key, ws)
+                nodes, i = hidden.setdefault(int(m["l"]), {}), int(m["i"])
             else:
-                hidden.setdefault(0, {})[int(m["l"])] = (key, ws)
+                nodes, i = hidden.setdefault(0, {}), int(m["l"])
+            if i in nodes:  # node0 and node0_0, or output and output_0: one would be lost
+                raise NetworkError(f"tutorial weights: keys {nodes[i][0]!r} and {key!r} name the same node")
+            nodes[i] = (key, ws)
         if not outputs:
             raise NetworkError("tutorial weights: no 'output' node")
         layers = []
