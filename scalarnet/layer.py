@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .activations import Activation, get_activation
 from .errors import NetworkError, NumberError
@@ -28,6 +28,9 @@ class Layer:
                  activation: str | Activation = "identity"):
         if not isinstance(name, str) or not name:
             raise NetworkError(f"layer name: expected a non-empty string, got {name!r}")
+        if isinstance(neurons, Neuron) or not isinstance(neurons, Iterable):
+            raise NetworkError(f"layer {name!r}: expected a list of neurons, got {neurons!r}")
+        neurons = list(neurons)  # an iterator is read once, here
         if not neurons:
             raise NetworkError(f"layer {name!r}: no neurons (a layer needs at least one)")
         seen = set()
@@ -44,7 +47,7 @@ class Layer:
             raise NetworkError(f"layer {name!r}, neuron {odd.name!r}: {len(odd.weights)} weights "
                                f"but neuron {first.name!r} has {len(first.weights)}")
         self.name = name
-        self.neurons = list(neurons)
+        self.neurons = neurons
         self.activation = get_activation(activation)
         for n in self.neurons:
             n.activation = self.activation
@@ -93,4 +96,5 @@ class Layer:
     __hash__ = None
 
     def __repr__(self) -> str:
-        return f"Layer({self.name!r}, <{len(self.neurons)} neurons>, {self.activation.name!r})"
+        count = f"{len(self.neurons)} neuron{'s' if len(self.neurons) != 1 else ''}"
+        return f"Layer({self.name!r}, <{count}>, {self.activation.name!r})"

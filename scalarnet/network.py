@@ -39,6 +39,9 @@ class Network:
     def __init__(self, layers: Sequence[Layer], inputs: Sequence[str] | None = None,
                  name: str = "network", description: str = "",
                  example_input: Sequence[Number] | None = None):
+        if isinstance(layers, Layer) or not isinstance(layers, Iterable):
+            raise NetworkError(f"network {name!r}: expected a list of layers, got {layers!r}")
+        layers = list(layers)  # an iterator is read once, here
         if not layers:
             raise NetworkError(f"network {name!r}: no layers (it needs at least an output layer)")
         for i, layer in enumerate(layers):
@@ -61,7 +64,7 @@ class Network:
                                    f"weights but the layer before has {len(before)} outputs")
         self.name = name
         self.inputs = inputs
-        self.layers = list(layers)
+        self.layers = layers
         self.description = description
         self.example_input = None
         if example_input is not None:

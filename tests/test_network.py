@@ -46,6 +46,13 @@ def test_layer_of_one_neuron_returns_a_list():
     assert layer([0, 26]) == [182]
 
 
+@pytest.mark.parametrize("make", [list, tuple, iter], ids=["list", "tuple", "iterator"])
+def test_layer_and_network_take_any_iterable(make):
+    layer = Layer("h", make([Neuron("a", [1, 1]), Neuron("b", [1, -1])]))
+    net = Network(make([layer, Layer("out", [Neuron("o", [1, -1])])]))
+    assert (len(layer), net.trace([40, 0]).layers[0].a, net.forward([40, 0])) == (2, [40, 40], [0])
+
+
 def test_neuron_bias_added_after_products():
     n = Neuron("n", [0.5, 0.25], bias=0.125)
     assert n.weighted_sum([2, 4]) == 2.125
@@ -227,6 +234,10 @@ BAD = [
      NetworkError, "layer 'h': two neurons are named 'a'"),
     ("empty-layer", lambda: Layer("h", []), NetworkError, "layer 'h': no neurons"),
     ("no-layers", lambda: Network([]), NetworkError, "network 'network': no layers"),
+    ("one-neuron-not-list", lambda: Layer("h", Neuron("a", [1])), NetworkError,
+     "layer 'h': expected a list of neurons, got Neuron('a', [1])"),
+    ("one-layer-not-list", lambda: Network(Layer("h", [Neuron("a", [1])])), NetworkError,
+     "network 'network': expected a list of layers, got Layer('h', <1 neuron>, 'identity')"),
     ("duplicate-layer", lambda: Network([Layer("h", [Neuron("a", [1])]), Layer("h", [Neuron("b", [1])])]),
      NetworkError, "network 'network': two layers are named 'h'"),
     ("duplicate-input", lambda: Network([Layer("h", [Neuron("a", [1, 1])])], inputs=["x", "x"]),
