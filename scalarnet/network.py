@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 
 from .activations import Activation, get_activation
 from .backprop import Gradients, Loss, gradients
@@ -183,7 +183,7 @@ class Network:
         else:
             if hasattr(x, "tolist"):  # a numpy array or scalar
                 x = x.tolist()
-            if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+            if isinstance(x, (str, bytes, Set)) or not isinstance(x, Iterable):  # a set has no order
                 raise InputError(f"network {self.name!r}: expected the input values as a list "
                                  f"or a dict by name ({expected}), got {x!r}")
             values = list(x)
@@ -212,6 +212,8 @@ class Network:
 
     def forward_many(self, rows: Iterable) -> list[list]:
         """`forward` for each row (observation) in turn; an error names the row."""
+        if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+            raise InputError(f"network {self.name!r}: expected the rows as a list of inputs, got {rows!r}")
         outputs = []
         for r, row in enumerate(rows):
             try:

@@ -255,6 +255,12 @@ BAD = [
      "network 'tutorial-deep': 1 input value but the network has 2 inputs (x0, x1)"),
     ("string-input", lambda: deep().forward("35"), InputError,
      "network 'tutorial-deep': expected the input values as a list or a dict by name"),
+    ("set-input", lambda: deep().forward({5, 3}), InputError,  # a set has no order: {5, 3} iterates as 3, 5
+     "network 'tutorial-deep': expected the input values as a list or a dict by name (x0, x1), got {3, 5}"),
+    ("rows-not-iterable", lambda: deep().forward_many(3), InputError,
+     "network 'tutorial-deep': expected the rows as a list of inputs, got 3"),
+    ("rows-a-dict", lambda: deep().forward_many({"x0": 3, "x1": 5}), InputError,
+     "network 'tutorial-deep': expected the rows as a list of inputs, got {'x0': 3, 'x1': 5}"),
     ("missing-input", lambda: load("tutorial-forward").forward({"age": 40}), InputError,
      "input 'retired' is missing (expected: age, retired)"),
     ("unknown-input", lambda: load("tutorial-forward").forward({"age": 40, "retird": 0}), InputError,
