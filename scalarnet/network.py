@@ -39,6 +39,10 @@ class Network:
     def __init__(self, layers: Sequence[Layer], inputs: Sequence[str] | None = None,
                  name: str = "network", description: str = "",
                  example_input: Sequence[Number] | None = None):
+        if not isinstance(name, str):
+            raise NetworkError(f"network name: expected a string, got {name!r}")
+        if not isinstance(description, str):
+            raise NetworkError(f"network {name!r}, description: expected a string, got {description!r}")
         if isinstance(layers, Layer) or not isinstance(layers, Iterable):
             raise NetworkError(f"network {name!r}: expected a list of layers, got {layers!r}")
         layers = list(layers)  # an iterator is read once, here
@@ -50,6 +54,8 @@ class Network:
         n_inputs = layers[0].n_inputs
         if inputs is None:
             inputs = [f"x{i}" for i in range(n_inputs)]
+        if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
+            raise NetworkError(f"network {name!r}: expected a list of input names, got {inputs!r}")
         inputs = list(inputs)
         _check_names(inputs, f"network {name!r}", "input")
         _check_names([layer.name for layer in layers], f"network {name!r}", "layer")

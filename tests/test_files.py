@@ -133,6 +133,7 @@ BAD_FILES = [
      "f.json: layer 'output', neuron 'out': 3 weights but the layer before has 2 outputs"),
     ("too-many-inputs", changed(["inputs"], ["a", "b", "c"]), NetworkError,
      "f.json: layer 'hidden1', neuron 'n0': 2 weights but the network has 3 inputs (a, b, c)"),
+    ("name-not-string", changed(["name"], 5), NetworkError, "f.json: network name: expected a string, got 5"),
     ("not-object", "[1, 2]", FileFormatError, "f.json: expected a JSON object, got list"),
     ("neither", '{"weights": [1]}', FileFormatError, 'f.json: no "format" key'),
     ("bad-example-input", changed(["example_input"], [1]), NetworkError,
