@@ -149,10 +149,12 @@ class Network:
             raise NetworkError("from_matrices: expected a list of weight matrices, one per layer")
         n = len(weights)
         biases = [None] * n if biases is None else _plain(biases)
+        if not _is_list(biases):
+            raise NetworkError(f"from_matrices: expected a list of bias vectors, one per layer, got {biases!r}")
         if len(biases) != n:
             raise NetworkError(f"from_matrices: {len(biases)} bias vectors for {n} weight matrices")
-        if isinstance(activations, (str, Activation)) or activations is None:
-            activations = [activations] * (n - 1) + ["identity"]
+        if isinstance(activations, (str, Activation)) or not isinstance(activations, Iterable):
+            activations = [get_activation(activations)] * (n - 1) + ["identity"]
         activations = list(activations)
         if len(activations) != n:
             raise NetworkError(f"from_matrices: {len(activations)} activations for {n} layers")
@@ -334,6 +336,8 @@ def _layer(name: str, names_weights: list, biases, activation) -> Layer:
     try:
         if biases is None:
             biases = [0] * len(names_weights)
+        if not _is_list(biases):
+            raise NetworkError(f"biases: expected a list, one per neuron, got {biases!r}")
         if len(biases) != len(names_weights):
             raise NetworkError(f"{len(biases)} biases for {len(names_weights)} neurons")
         neurons = [Neuron(n, _plain(ws), b) for (n, ws), b in zip(names_weights, biases)]
@@ -347,6 +351,10 @@ def _layer(name: str, names_weights: list, biases, activation) -> Layer:
 
 def _count(n: int, what: str) -> str:
     return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def _is_list(value) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
 def _plain(value):

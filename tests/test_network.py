@@ -294,6 +294,12 @@ BAD = [
      "layer 'hidden1', neuron 'node0', weight 0: expected a number, got True (bool)"),
     ("matrices-bias-count", lambda: Network.from_matrices([[[1]]], biases=[[0, 0]]), NetworkError,
      "layer 'output', 2 biases for 1 neurons"),
+    ("matrices-biases-a-number", lambda: Network.from_matrices([[[1]]], biases=0), NetworkError,
+     "from_matrices: expected a list of bias vectors, one per layer, got 0"),
+    ("matrices-bias-vector-a-number", lambda: Network.from_matrices([[[1]], [[1]]], biases=[[0], 0]),
+     NetworkError, "layer 'output', biases: expected a list, one per neuron, got 0"),
+    ("matrices-activation-a-number", lambda: Network.from_matrices([[[1]], [[1]]], activations=3),
+     NetworkError, "unknown activation 3 (known: identity, leaky_relu, relu, sigmoid, softmax, tanh)"),
     ("no-neuron", lambda: deep().neuron("hidden1.nope"), NetworkError,
      "layer 'hidden1' has no neuron 'nope' (it has: node0_0, node0_1)"),
     # Python raises OverflowError for 1.5 * 10**400 (IEEE would say inf)
