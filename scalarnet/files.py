@@ -229,13 +229,20 @@ def dumps(net: Network) -> str:
 
 def _check_json_numbers(data: dict) -> None:
     # Fractions and Decimals have no JSON form: saying so beats writing floats silently.
+    def refuse(place: str, value) -> None:
+        raise NumberError(f"{place}: {value!r} has no JSON form (use int or float to save)")
+
+    for i, v in enumerate(data.get("example_input", [])):
+        if not isinstance(v, (int, float)):
+            refuse(f"example_input[{i}]", v)
     for layer in data["layers"]:
+        if not isinstance(layer.get("slope", 0), (int, float)):
+            refuse(f"layer {layer['name']!r}, slope", layer["slope"])
         for n in layer["neurons"]:
             for k, w in enumerate(n["weights"] + [n.get("bias", 0)]):
                 if not isinstance(w, (int, float)):
                     what = f"weights[{k}]" if k < len(n["weights"]) else "bias"
-                    raise NumberError(f"layer {layer['name']!r}, neuron {n['name']!r}, {what}: "
-                                      f"{w!r} has no JSON form (use int or float to save)")
+                    refuse(f"layer {layer['name']!r}, neuron {n['name']!r}, {what}", w)
 
 
 def save(net: Network, path: str | os.PathLike) -> None:

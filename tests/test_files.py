@@ -2,6 +2,7 @@
 
 import json
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -77,10 +78,18 @@ def test_tutorial_dict_file(tmp_path):
     assert scalarnet.load(path, activation="relu").forward([3, 5]) == [182]
 
 
-def test_save_refuses_fraction_and_writes_nothing(tmp_path):
-    net = Network([Layer("h", [Neuron("a", [Fraction(1, 3)])])])
+@pytest.mark.parametrize("weight, activation, example_input, message", [
+    (Fraction(1, 3), "identity", None, "layer 'h', neuron 'a', weights[0]: Fraction(1, 3) has no JSON form"),
+    (1, scalarnet.get_activation("leaky_relu", slope=Fraction(1, 10)), None,
+     "layer 'h', slope: Fraction(1, 10) has no JSON form"),
+    (1, scalarnet.get_activation("leaky_relu", slope=Decimal("0.1")), None,
+     "layer 'h', slope: Decimal('0.1') has no JSON form"),
+    (1, "identity", [Fraction(1, 2)], "example_input[0]: Fraction(1, 2) has no JSON form"),
+], ids=["weight", "slope-fraction", "slope-decimal", "example-input"])
+def test_save_refuses_fraction_and_writes_nothing(weight, activation, example_input, message, tmp_path):
+    net = Network([Layer("h", [Neuron("a", [weight])], activation)], example_input=example_input)
     path = tmp_path / "out.json"
-    with pytest.raises(NumberError, match=r"layer 'h', neuron 'a', weights\[0\]: Fraction\(1, 3\) has no JSON"):
+    with pytest.raises(NumberError, match="^" + re.escape(message + " (use int or float to save)") + "$"):
         scalarnet.save(net, path)
     assert not path.exists()
 
