@@ -206,7 +206,7 @@ def to_dict(net: Network) -> dict:
         entry["neurons"] = []
         for n in layer.neurons:
             neuron: dict = {"name": n.name, "weights": list(n.weights)}
-            if n.bias != 0:
+            if n.bias != 0 or type(n.bias) is not int:  # a float 0.0 makes z a float: keep it
                 neuron["bias"] = n.bias
             entry["neurons"].append(neuron)
         data["layers"].append(entry)

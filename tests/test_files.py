@@ -69,6 +69,17 @@ def test_bias_and_slope_survive(tmp_path):
     assert '"slope": 0.2' in dumps(net) and '"bias": -0.25' in dumps(net)
 
 
+@pytest.mark.parametrize("bias, output", [
+    (0, "[40]"),
+    (0.0, "[40.0]"),
+    (-0.0, "[40.0]"),
+], ids=["int-zero", "float-zero", "negative-zero"])
+def test_zero_bias_keeps_its_type(bias, output):
+    # 40*1 + 0*1 + 0.0 is 40.0: a float zero bias dropped on save would come back as the int 0
+    again = loads(dumps(Network([Layer("h", [Neuron("a", [1, 1], bias=bias)])])))
+    assert (repr(again.layers[0].neurons[0].bias), str(again.forward([40, 0]))) == (repr(bias), output)
+
+
 def test_tutorial_dict_file(tmp_path):
     path = tmp_path / "weights.json"
     path.write_text(json.dumps({'node0_0': [2, 4], 'node0_1': [4, -5], 'node1_0': [-1, 2],
