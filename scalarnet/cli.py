@@ -69,24 +69,38 @@ def read_rows(path: str, net: Network) -> list[list]:
                 raise CLIError(f"{path}: empty file (expected a header naming the inputs: "
                                f"{', '.join(net.inputs)})")
             header = [h.strip() for h in header]
+            _check_header(header, net, f"{path}, line 1")
             rows = []
-            for line, cells in enumerate(reader, start=2):
+            for cells in reader:
+                line = reader.line_num
                 if not any(c.strip() for c in cells):
                     continue
                 if len(cells) != len(header):
-                    raise CLIError(f"{path}, line {line}: {len(cells)} values "
-                                   f"but the header has {len(header)} columns")
+                    count = "1 value" if len(cells) == 1 else f"{len(cells)} values"
+                    raise CLIError(f"{path}, line {line}: {count} but the header has {len(header)} columns")
                 values = {h: parse_number(c.strip(), f"{path}, line {line}, column {h!r}")
                           for h, c in zip(header, cells)}
-                try:
-                    rows.append(net.input_values(values))
-                except InputError as e:
-                    raise CLIError(f"{path}, line {line}: {e}") from None
+                rows.append(net.input_values(values))
     except OSError as e:
         raise CLIError(f"--inputs: cannot read {path!r} ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise CLIError(f"{path}: not UTF-8 text ({e.reason})") from None
+    except csv.Error as e:
+        raise CLIError(f"{path}, line {reader.line_num}: {e}") from None
     if not rows:
         raise CLIError(f"{path}: no rows after the header")
     return rows
+
+
+def _check_header(header: list[str], net: Network, place: str) -> None:
+    """Every column names an input, once, and every input has a column."""
+    for i, name in enumerate(header):
+        if name in header[:i]:
+            raise CLIError(f"{place}: column {name!r} is given twice")
+    try:
+        net.input_values(dict.fromkeys(header, 0))  # the names checked as for an input by name
+    except InputError as e:
+        raise CLIError(f"{place}: {e}") from None
 
 
 def load_net(args: argparse.Namespace) -> Network:

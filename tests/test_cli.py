@@ -155,18 +155,25 @@ def test_cli_bad_input_one_line_exit_2(argv, message, capsys):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("x0,x1\n3\n", "rows.csv, line 2: 1 values but the header has 2 columns"),
-    ("x0,x1\n3,abc\n", "rows.csv, line 2, column 'x1': 'abc' is not a number"),
-    ("x0,y\n3,4\n", "rows.csv, line 2: unknown input 'y' (expected: x0, x1)"),
-    ("", "rows.csv: empty file"),
-    ("x0,x1\n", "rows.csv: no rows after the header"),
-], ids=["short-row", "not-number", "wrong-header", "empty", "header-only"])
+    (b"x0,x1\n3\n", "rows.csv, line 2: 1 value but the header has 2 columns"),
+    (b"x0,x1\n3,abc\n", "rows.csv, line 2, column 'x1': 'abc' is not a number"),
+    (b"x0,y\n3,4\n", "rows.csv, line 1: unknown input 'y' (expected: x0, x1)"),
+    (b"x0\n3\n", "rows.csv, line 1: input 'x1' is missing (expected: x0, x1)"),
+    (b"x0,x1,x0\n3,5,4\n", "rows.csv, line 1: column 'x0' is given twice"),
+    (b"x0,x1,\n3,5,\n", "rows.csv, line 1: unknown input '' (expected: x0, x1)"),
+    (b"x0;x1\n3;5\n", "rows.csv, line 1: unknown input 'x0;x1' (expected: x0, x1)"),
+    (b"x0,x1\n3,\xff\n", "rows.csv: not UTF-8 text (invalid start byte)"),
+    (b"x0,x1\n3,%s\n" % (b"5" * 200_000), "rows.csv, line 2: field larger than field limit (131072)"),
+    (b"", "rows.csv: empty file (expected a header naming the inputs: x0, x1)"),
+    (b"x0,x1\n", "rows.csv: no rows after the header"),
+], ids=["short-row", "not-number", "wrong-header", "missing-column", "column-twice", "trailing-comma",
+        "semicolons", "not-utf8", "huge-field", "empty", "header-only"])
 def test_cli_bad_csv(content, message, tmp_path, capsys):
     path = tmp_path / "rows.csv"
-    path.write_text(content)
+    path.write_bytes(content)
     code, out, err = run(capsys, "run", "tutorial-deep", "--inputs", str(path))
-    assert code == 2
-    assert err.startswith("scalarnet: error: " + message.replace("rows.csv", str(path)))
+    assert (code, out) == (2, "")
+    assert err == "scalarnet: error: " + message.replace("rows.csv", str(path)) + "\n"
 
 
 def test_cli_bad_json_file_no_traceback(tmp_path):
