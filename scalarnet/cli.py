@@ -19,7 +19,7 @@ from .backprop import LOSSES, gradients
 from .debugger import STOP_ON, Console, Debugger
 from .errors import InputError, ScalarnetError
 from .network import Network
-from .numbers import fmt
+from .numbers import MAX_DIGITS, fmt
 from .trace import values_text
 
 
@@ -134,9 +134,9 @@ def _json(data) -> str:
 
 
 def _digits(text: str) -> int:
-    """--digits: a whole number of significant digits, at least 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    """--digits: a whole number of significant digits, 1 to 17."""
+    if not (text.isdecimal() and len(text) <= 2 and 1 <= int(text) <= MAX_DIGITS):
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_DIGITS}, got {text!r}")
     return int(text)
 
 

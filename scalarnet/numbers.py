@@ -13,6 +13,9 @@ from .errors import NumberError
 #: The scalar types the engine computes with; their type is kept through a pass.
 Number = Union[int, float, Fraction, Decimal]
 
+#: The most significant digits worth asking for: a float's shortest round-trip form never needs more.
+MAX_DIGITS = 17
+
 
 def is_number(value: object) -> bool:
     """Whether `value` is a real number scalarnet computes with (bools and strings are not).
@@ -74,6 +77,8 @@ def fmt(value: object, digits: int | None = None) -> str:
         return str(value)
     if not math.isfinite(value) or digits is None:
         return repr(float(value))
+    if type(digits) is not int or not 1 <= digits <= MAX_DIGITS:
+        raise NumberError(f"digits: expected a whole number from 1 to {MAX_DIGITS}, got {digits!r}")
     text = format(value, f".{digits}g")
     if not any(c in text for c in ".en"):  # keep a float looking like a float
         text += ".0"

@@ -139,7 +139,11 @@ BAD = [
     ("input-and-inputs", ["run", "tutorial-deep", "--input", "1", "2", "--inputs", "x.csv"],
      "give either --input or --inputs, not both"),
     ("zero-digits", ["explain", "tutorial-deep", "--digits", "0"],
-     "argument --digits: expected a whole number of at least 1, got '0'"),
+     "argument --digits: expected a whole number from 1 to 17, got '0'"),
+    ("huge-digits", ["explain", "tutorial-tanh", "--digits", "99999999999999999999"],
+     "argument --digits: expected a whole number from 1 to 17, got '99999999999999999999'"),
+    ("superscript-digits", ["explain", "tutorial-tanh", "--digits", "\u00b3"],
+     "argument --digits: expected a whole number from 1 to 17, got '\u00b3'"),
     ("missing-csv", ["run", "tutorial-deep", "--inputs", "/nonexistent/rows.csv"],
      "--inputs: cannot read '/nonexistent/rows.csv'"),
 ]

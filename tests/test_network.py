@@ -145,6 +145,14 @@ def test_trace_digits():
                            "sigmoid(0.30000000000000004) = 0.574442516811659")
 
 
+@pytest.mark.parametrize("digits", [0, -1, 2.5, "3", 18, 10 ** 20], ids=repr)
+def test_trace_digits_out_of_range(digits):
+    record = Network([Layer("h", [Neuron("n", [0.1])])]).trace([3]).neuron("n")
+    with pytest.raises(NumberError, match="^" + re.escape(
+            f"digits: expected a whole number from 1 to 17, got {digits!r}") + "$"):
+        record.text(digits)
+
+
 def test_trace_softmax_line_names_the_layer_values():
     net = Network([Layer("out", [Neuron("a", [1]), Neuron("b", [-1])], "softmax")])
     t = net.trace([0])
