@@ -52,6 +52,8 @@ def load(source: str | os.PathLike, activation: str | Activation | None = None) 
     >>> load("tutorial-deep").forward([3, 5])
     [182]
     """
+    if not isinstance(source, (str, os.PathLike)):
+        raise FileFormatError(f"load: expected a file path or a bundled example's name, got {source!r}")
     if activation is not None:
         activation = get_activation(activation)  # a typo is reported before the file is read
     path = Path(source)

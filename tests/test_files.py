@@ -183,6 +183,13 @@ def test_missing_file_names_examples():
         scalarnet.load("nope.json")
 
 
+@pytest.mark.parametrize("source", [None, 5, ["tutorial-deep"]], ids=repr)
+def test_load_of_something_not_a_path(source):
+    with pytest.raises(FileFormatError, match="^" + re.escape(
+            f"load: expected a file path or a bundled example's name, got {source!r}") + "$"):
+        scalarnet.load(source)
+
+
 def test_directory_is_not_a_file(tmp_path):
     with pytest.raises(FileFormatError, match="is not a file"):
         scalarnet.load(tmp_path)
