@@ -64,22 +64,25 @@ class Layer:
         """Each neuron's z, in order."""
         try:
             return [n.weighted_sum(inputs) for n in self.neurons]
-        except OverflowError:
-            raise self.overflow_error(inputs) from None
+        except (OverflowError, TypeError):
+            raise self.arithmetic_error(inputs) from None
 
     def __call__(self, inputs: Sequence[Number]) -> list:
         return self.activation.apply(self.weighted_sums(inputs))
 
-    def overflow_error(self, inputs: Sequence[Number]) -> NumberError:
-        """The error naming the neuron whose sum makes Python raise OverflowError (IEEE would say inf)."""
+    def arithmetic_error(self, inputs: Sequence[Number]) -> NumberError:
+        """The error naming the neuron whose sum Python refuses: a float times an int beyond a
+        float's range (OverflowError, where IEEE would say inf), or a Decimal times a float."""
         for n in self.neurons:
+            place = f"layer {self.name!r}, neuron {n.name!r}"
             try:
                 n.weighted_sum(inputs)
             except OverflowError:  # e.g. 1.5 * 10**400: int too large to convert to float
-                return NumberError(f"layer {self.name!r}, neuron {n.name!r}: an int beyond a float's "
-                                   "range (about 1.8e308) meets a float; use ints and Fractions only, "
-                                   "or floats only")
-        raise AssertionError("no neuron of the layer overflows")
+                return NumberError(f"{place}: an int beyond a float's range (about 1.8e308) meets a "
+                                   "float; use ints and Fractions only, or floats only")
+            except TypeError as e:
+                return NumberError(f"{place}: {e}")
+        raise AssertionError("no neuron of the layer fails")
 
     def neuron(self, name: str) -> Neuron:
         """The neuron called `name`."""

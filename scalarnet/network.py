@@ -249,8 +249,8 @@ class Network:
                     record.neurons.append(NeuronRecord(record, i, neuron.name, neuron.weights,
                                                        products, neuron.bias, z, None))
                     zs.append(z)
-            except OverflowError:
-                raise layer.overflow_error(values) from None
+            except (OverflowError, TypeError):
+                raise layer.arithmetic_error(values) from None
             record.z = zs
             record.a = layer.activation.apply(zs)
             for n, a in zip(record.neurons, record.a):

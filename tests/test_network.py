@@ -227,6 +227,10 @@ def huge():
     return Network([Layer("out", [Neuron("a", [1]), Neuron("n", [10 ** 400])])])
 
 
+def decimal():
+    return Network([Layer("out", [Neuron("n", [Decimal("0.5")])])])
+
+
 HUGE = ("layer 'out', neuron 'n': an int beyond a float's range (about 1.8e308) meets a float; "
         "use ints and Fractions only, or floats only")
 
@@ -314,6 +318,10 @@ BAD = [
     ("float-meets-huge-int", lambda: huge().forward([1.5]), NumberError, HUGE),
     ("float-meets-huge-int-trace", lambda: huge().trace([1.5]), NumberError, HUGE),
     ("float-meets-huge-int-many", lambda: huge().forward_many([[1], [1.5]]), NumberError, "row 1: " + HUGE),
+    ("float-meets-decimal", lambda: decimal().forward([1.5]), NumberError,
+     "layer 'out', neuron 'n': unsupported operand type(s) for *: 'float' and 'decimal.Decimal'"),
+    ("fraction-meets-decimal-trace", lambda: decimal().trace([Fraction(1, 2)]), NumberError,
+     "layer 'out', neuron 'n': unsupported operand type(s) for *: 'Fraction' and 'decimal.Decimal'"),
 ]
 
 
