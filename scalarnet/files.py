@@ -117,7 +117,8 @@ def from_dict(data: object, activation: str | Activation | None = None) -> Netwo
     if not isinstance(data, dict):
         raise FileFormatError(f"expected a JSON object, got {type(data).__name__}")
     if "format" not in data:
-        if data and all(isinstance(k, str) and _TUTORIAL_KEY.fullmatch(k) for k in data):
+        # one node name is enough to read it as a tutorial dict, whose errors name a misspelt key
+        if any(isinstance(k, str) and _TUTORIAL_KEY.fullmatch(k) for k in data):
             return Network.from_tutorial_weights(data, activation=activation or "identity")
         raise FileFormatError(f'no "format" key: expected a scalarnet network ("format": "{FORMAT}") '
                               "or a tutorial weight dict (keys node0, node1, ..., output)")

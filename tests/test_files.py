@@ -156,6 +156,9 @@ BAD_FILES = [
     ("name-not-string", changed(["name"], 5), NetworkError, "f.json: network name: expected a string, got 5"),
     ("not-object", "[1, 2]", FileFormatError, "f.json: expected a JSON object, got list"),
     ("neither", '{"weights": [1]}', FileFormatError, 'f.json: no "format" key'),
+    ("tutorial-key-typo", '{"node0": [1, 1], "ouput": [1]}', NetworkError,
+     "f.json: tutorial weights: key 'ouput' is not a node name (expected node0, node1, ... or node0_0, "
+     "node1_0, ..., and output)"),
     ("bad-example-input", changed(["example_input"], [1]), NetworkError,
      "f.json: example_input: network 't': 1 input value but the network has 2 inputs (a, b)"),
     ("duplicate-key", changed(["layers", 0, "neurons", 0, "bias"], 5).replace('"bias": 5', '"bias": 5, "bias": 6'),
