@@ -80,8 +80,10 @@ class Layer:
             except OverflowError:  # e.g. 1.5 * 10**400: int too large to convert to float
                 return NumberError(f"{place}: an int beyond a float's range (about 1.8e308) meets a "
                                    "float; use ints and Fractions only, or floats only")
-            except TypeError as e:
-                return NumberError(f"{place}: {e}")
+            except TypeError as e:  # Python refuses Decimal * float (and Decimal * Fraction)
+                return NumberError(f"{place}: {e}; a Decimal computes only with ints and "
+                                   "Decimals (tanh, sigmoid and softmax give floats): use Decimal "
+                                   "inputs and weights with identity, relu and leaky_relu, or floats")
         raise AssertionError("no neuron of the layer fails")
 
     def neuron(self, name: str) -> Neuron:

@@ -319,7 +319,9 @@ BAD = [
     ("float-meets-huge-int-trace", lambda: huge().trace([1.5]), NumberError, HUGE),
     ("float-meets-huge-int-many", lambda: huge().forward_many([[1], [1.5]]), NumberError, "row 1: " + HUGE),
     ("float-meets-decimal", lambda: decimal().forward([1.5]), NumberError,
-     "layer 'out', neuron 'n': unsupported operand type(s) for *: 'float' and 'decimal.Decimal'"),
+     "layer 'out', neuron 'n': unsupported operand type(s) for *: 'float' and 'decimal.Decimal'; "
+     "a Decimal computes only with ints and Decimals (tanh, sigmoid and softmax give floats): "
+     "use Decimal inputs and weights with identity, relu and leaky_relu, or floats"),
     ("fraction-meets-decimal-trace", lambda: decimal().trace([Fraction(1, 2)]), NumberError,
      "layer 'out', neuron 'n': unsupported operand type(s) for *: 'Fraction' and 'decimal.Decimal'"),
 ]
