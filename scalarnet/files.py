@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -91,8 +92,10 @@ def loads(text: str, label: str = "<string>",
                               f"invalid JSON: {e.msg}") from None
     except FileFormatError as e:
         raise FileFormatError(f"{label}: {e}") from None
-    except ValueError as e:  # an int longer than Python converts (sys.get_int_max_str_digits)
-        raise FileFormatError(f"{label}: cannot read a number: {e}") from None
+    except ValueError:  # an int longer than Python converts (sys.get_int_max_str_digits)
+        limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
+        raise FileFormatError(f"{label}: cannot read a number: an integer of more than {limit} "
+                              "digits (Python's limit; sys.set_int_max_str_digits() raises it)") from None
     except RecursionError as e:
         raise FileFormatError(f"{label}: cannot read JSON nested this deep ({e})") from None
     try:

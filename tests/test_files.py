@@ -164,7 +164,8 @@ BAD_FILES = [
     ("duplicate-key", changed(["layers", 0, "neurons", 0, "bias"], 5).replace('"bias": 5', '"bias": 5, "bias": 6'),
      FileFormatError, 'f.json: "bias" is given twice in one object (JSON would keep only the last)'),
     ("int-too-long", '{"node0": [1%s], "output": [1]}' % ("0" * 5000), FileFormatError,
-     "f.json: cannot read a number: Exceeds the limit (4300 digits) for integer string conversion"),
+     "f.json: cannot read a number: an integer of more than 4300 digits (Python's limit; "
+     "sys.set_int_max_str_digits() raises it)"),
     ("nested-too-deep", '{"node0": %s1%s, "output": [1]}' % ("[" * 100_000, "]" * 100_000), FileFormatError,
      "f.json: cannot read JSON nested this deep (maximum recursion depth exceeded while decoding"),
     ("duplicate-tutorial-key", '{"node0": [1, 1], "node0": [5, 5], "output": [1]}', FileFormatError,
