@@ -506,7 +506,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="the Graphviz for --frames and --html: " + ENGINE_HELP)
     p.set_defaults(func=cmd_step)
+    cli_exercise.add_commands(sub)
     return parser
+
+
+from . import cli_exercise  # noqa: E402  (it imports this module's helpers)
 
 
 def main(argv: list[str] | None = None) -> int:
