@@ -238,6 +238,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     path = _write(os.path.join(args.out, "tutorial-deep-steps.html"), page.encode("utf-8"), "--out")
     print(f"The deep network step by step (open it in a browser): {path}")
+    sheet = cli_exercise.demo_sheet(os.path.join(args.out, "tutorial-deep-exercise.html"), args.engine)
+    print(f"An exercise: the deep network with blanks to fill in and check: {sheet}")
     print("Diagrams:")
     for name, svg in svgs.items():
         print(_write(os.path.join(args.out, name), svg, "--out"))

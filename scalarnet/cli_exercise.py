@@ -100,6 +100,18 @@ def cmd_exercise(args: argparse.Namespace) -> int:
     return 0
 
 
+def demo_sheet(path: str, engine: str = "auto") -> str:
+    """`scalarnet demo`'s sheet: the deep network, four blanks, as a self-checking page."""
+    from . import exercise_pages as pages
+    from .rendering import render
+
+    deep = files.load("tutorial-deep")
+    sheet = make(deep, deep.example_input, seed=1)
+    svg = render(pages.diagram(sheet), "svg", engine).decode("utf-8")
+    write_all({path: pages.html_page(sheet, svg).encode("utf-8")})
+    return path
+
+
 def write_all(out: dict[str, bytes]) -> None:
     """Write every file, or none: each goes to a temporary file beside it first; then all are
     moved into place (os.replace), and if one of those moves fails, the ones already moved

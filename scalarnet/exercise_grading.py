@@ -9,7 +9,7 @@ a unit of the last digit written, and of the answer's third significant digit.
 
 For a wrong answer the grade gives the right line and, when the answer is what
 one usual slip gives, recomputed with that slip, a hint: the sign of a negative
-weight dropped, a bias missed, the activation not applied (or applied where the
+weight dropped, a bias missed, a term left out, the activation not applied (or applied where the
 sum is asked for), relu of a negative number taken as its size, a derivative
 or an input not multiplied.
 
@@ -163,6 +163,9 @@ def _sum_mistakes(sheet: Sheet, n) -> list[tuple[object, str]]:
                     "the signs of the negative weights are dropped"))
     if n.bias != 0:
         out.append((n.z - n.bias, f"the bias {fmt(n.bias, d)} is missed"))
+    if len(n.weights) > 1:
+        for i, (x, w) in enumerate(zip(n.inputs, n.weights)):
+            out.append((n.z - n.products[i], f"a term is left out: {operand(x, d)}*{operand(w, d)}"))
     k = sheet.trace.layers.index(n.layer)
     if k > 0:
         before = sheet.trace.layers[k - 1]

@@ -366,7 +366,7 @@ button { font: inherit; cursor: pointer; }
 # cross-multiplication), a float to the significant digits written (at least 3).
 _JS = r"""
 const DATA = JSON.parse(document.getElementById("answers").textContent);
-const tries = {};
+const tries = {}, lastWrong = {};
 function parseOne(part) {
   let m = part.match(/^([+-]?\d+)\/(\d+)$/);
   if (m) {
@@ -420,7 +420,8 @@ document.getElementById("check").addEventListener("click", () => {
       continue;
     }
     mark.textContent = "\u2717 wrong"; mark.classList.add("wrong"); input.classList.add("wrong");
-    tries[id] = (tries[id] || 0) + 1;
+    if (lastWrong[id] !== text) tries[id] = (tries[id] || 0) + 1;  // the same answer again is no new try
+    lastWrong[id] = text;
     const slip = DATA[id].mistakes.find(m => agreeAll(given, m[0]));
     if (slip) { hint.textContent = "hint: " + slip[1]; hint.hidden = false; }
     if (tries[id] >= 2) show(row, id);

@@ -200,8 +200,10 @@ BIASED = Network([Layer("hidden1", [Neuron("n0", [2, -3], bias=4), Neuron("n1", 
     ("activation", "hidden1.n0", "-7", "relu of a negative number: relu(z) = max(0, z)"),
     ("activation", "hidden1.n0", "7", "relu of a negative number: relu(z) = max(0, z)"),
     ("sum", "output.out", "-1", "hidden1's relu is not applied to the values this neuron reads"),
+    ("sum", "hidden1.n0", "8", "a term is left out: 5*(-3)"),
     ("sum", "hidden1.n1", "2", None),
-], ids=["sign", "bias", "product-sign", "relu-negative", "relu-size", "activation-before", "no-hint"])
+], ids=["sign", "bias", "product-sign", "relu-negative", "relu-size", "activation-before",
+        "term-left-out", "no-hint"])
 def test_grade_hint_names_the_slip(kind, where, given, hint):
     # hidden1: n0 = 2*2 + 5*(-3) + 4 = -7 -> 0; n1 = 2*(-1) + 5*1 + (-2) = 1 -> 1; out = 0 + 5 + 1 = 6
     for seed in range(50):  # the seed that puts a blank there
@@ -458,6 +460,8 @@ def test_html_wrong_answer_line_after_the_second_try_or_on_request(browser, tmp_
     assert marks(page) == ["\u2713 right", "\u2717 wrong", "no answer yet", "no answer yet"]
     assert page.inner_text("#row-b .hint") == "hint: relu of a negative number: relu(z) = max(0, z)"
     assert not page.is_visible("#row-b .line")
+    page.click("#check")  # the same answer checked again is not a second try
+    assert not page.is_visible("#row-b .line")
     page.fill("#in-b", "1")
     page.click("#check")
     assert page.inner_text("#row-b .line") == "right: node0_1: relu(-13) = 0"
@@ -519,3 +523,17 @@ def test_cli_exercise_a_failed_move_puts_back_what_was_there(capsys, tmp_path, m
     assert moved  # the sheet was moved before the SVG failed, then taken back
     assert sorted(p.name for p in tmp_path.iterdir()) == ["key.md"]
     assert (tmp_path / "key.md").read_text() == "the old key"
+
+
+@needs_graphviz
+def test_demo_writes_one_sheet(tmp_path, capsys):
+    code, out, _ = run(capsys, "demo", "--out", str(tmp_path))
+    path = tmp_path / "tutorial-deep-exercise.html"
+    assert code == 0
+    assert f"An exercise: the deep network with blanks to fill in and check: {path}\n" in out
+    page = path.read_text(encoding="utf-8")
+    assert page.count('<input class="blank"') == 4 and "<svg" in page
+
+
+def test_import_scalarnet_gives_exercise():
+    assert scalarnet.exercise.make is make
