@@ -537,3 +537,21 @@ def test_demo_writes_one_sheet(tmp_path, capsys):
 
 def test_import_scalarnet_gives_exercise():
     assert scalarnet.exercise.make is make
+
+
+README = os.path.join(os.path.dirname(__file__), "..", "README.md")
+
+
+def test_readme_exercise_section_is_what_the_code_writes(capsys, tmp_path):
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
+    shown_md = text.split("````markdown\n", 1)[1].split("````", 1)[0]
+    assert shown_md == markdown(make(DEEP, [3, 5], seed=1), "deep.svg")
+    command = '$ scalarnet grade deep.json answers.csv; echo "exit $?"\n'
+    shown_grade = text.split(command, 1)[1].split("```", 1)[0]
+    sheet = tmp_path / "deep.json"
+    run(capsys, "exercise", "tutorial-deep", "--seed", "1", "-o", str(sheet))
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,answer\na,6\nb,-13\nc,0\nd,26\n")
+    code, out, _ = run(capsys, "grade", str(sheet), str(answers))
+    assert out + f"exit {code}\n" == shown_grade
