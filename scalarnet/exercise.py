@@ -247,7 +247,7 @@ class Sheet:
             head = [f' "{key}": {json.dumps(value)},' for key, value in data.items()
                     if key not in ("network", "blanks")]
             rows = ",\n  ".join(json.dumps(b, ensure_ascii=False) for b in data["blanks"])
-        except (ValueError, ScalarnetError) as e:
+        except (ValueError, TypeError, ScalarnetError) as e:
             raise ExerciseError(f"the sheet cannot be written as JSON: {e}") from None
         head.insert(1, f' "network": {network},')
         return "{\n" + "\n".join(head) + f'\n "blanks": [\n  {rows}\n ]\n}}\n'
@@ -412,8 +412,11 @@ def loads_sheet(text: str, label: str = "<sheet>") -> Sheet:
                 raise ExerciseError(f"blanks[{n}] ({b.id!r}): the answer {entry['answer']!r} is not "
                                     f"the network's value {b.to_dict()['answer']!r}")
             blanks.append(b)
-    except (KeyError, TypeError) as e:
-        raise ExerciseError(f"{label}: a sheet without its {e} (or of the wrong type)") from None
+    except KeyError as e:
+        raise ExerciseError(f"{label}: the sheet has no {e} (a sheet written by `scalarnet "
+                            "exercise` has it)") from None
+    except (TypeError, AttributeError) as e:
+        raise ExerciseError(f"{label}: a part of the sheet has the wrong type ({e})") from None
     except ScalarnetError as e:
         raise ExerciseError(f"{label}: {e}") from None
     return Sheet(net, made.input, made.target, blanks, made.seed, kinds, made.digits,

@@ -255,7 +255,9 @@ def diagram(sheet: Sheet):
                                                record.z[j], record.a[j]))
         copy.layers.append(record)
         values = record.a
-    return draw(copy)
+    # every neuron and every term drawn (up to 64), so none of the blanks is summarised away
+    widest = max(len(copy.input_names), *(len(layer.neurons) for layer in copy.layers))
+    return draw(copy, threshold=max(12, min(widest, 64)))
 
 
 # -- HTML -----------------------------------------------------------------------------------------

@@ -555,3 +555,50 @@ def test_readme_exercise_section_is_what_the_code_writes(capsys, tmp_path):
     answers.write_text("id,answer\na,6\nb,-13\nc,0\nd,26\n")
     code, out, _ = run(capsys, "grade", str(sheet), str(answers))
     assert out + f"exit {code}\n" == shown_grade
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.pop("blanks"), r"the sheet has no 'blanks'"),
+    (lambda d: d.update(blanks=[5]), r"a part of the sheet has the wrong type"),
+    (lambda d: d.update(input=[3]), r"1 input value but the network has 2 inputs"),
+    (lambda d: d["blanks"][0].update(kind="dw"), r"blanks\[0\]: no dw 'hidden1.node0_0' in the pass"),
+    (lambda d: d["blanks"][1].update(id="a"), r"blanks\[1\]: the id 'a' is not a new non-empty string"),
+    (lambda d: d.update(format="scalarnet.exercise/2"), r"not an exercise sheet \(format 'scalarnet.exercise/2'"),
+], ids=["no-blanks", "blank-not-object", "input", "kind", "id-twice", "version"])
+def test_loads_sheet_bad_sheets(edit, message):
+    data = json.loads(make(DEEP, [3, 5], seed=1).json())
+    edit(data)
+    with pytest.raises(ExerciseError, match=message):
+        loads_sheet(json.dumps(data), "s.json")
+
+
+def test_sheet_json_fractions_have_no_json_form():
+    sheet = make(DEEP, [Fraction(1, 3), 5], seed=1)
+    assert sheet.blanks[0].answer == Fraction(2, 3) + 20
+    with pytest.raises(ExerciseError, match="the sheet cannot be written as JSON"):
+        sheet.json()
+    assert sheet.grade({"a": "62/3", "b": "0", "c": "0", "d": "62/3"}).ok
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), act=st.sampled_from(["tanh", "sigmoid", "relu", "leaky_relu"]),
+       data=st.data())
+def test_make_float_networks_all_right_and_one_wrong(seed, act, data):
+    rng = np.random.default_rng(seed)
+    widths = data.draw(st.lists(st.integers(1, 4), min_size=2, max_size=4))
+    net = Network.from_matrices([rng.normal(size=(b, a)).tolist() for a, b in zip(widths, widths[1:])],
+                                [rng.normal(size=b).tolist() for b in widths[1:]], act)
+    x = rng.normal(size=widths[0]).tolist()
+    sheet = make(net, x, kinds=["sum", "activation", "layer"], seed=seed)
+    trace = net.trace(x)
+    for b in sheet.blanks:  # the engine's values, not rounded
+        assert b.answer == (trace.layer(b.layer).a if b.kind == "layer" else
+                            getattr(trace.neuron(b.neuron), "z" if b.kind == "sum" else "a"))
+    right = {b.id: " ".join(map(repr, b.answer_list())) for b in sheet.blanks}
+    assert sheet.grade(right).score == len(right)
+    rounded = {b.id: " ".join(f"{v:.4g}" for v in b.answer_list()) for b in sheet.blanks}
+    assert sheet.grade(rounded).score == len(right)  # 4 significant digits are enough
+    first = sheet.blanks[0]
+    off = " ".join(repr(v * 1.01 + 0.1) for v in first.answer_list())
+    result = sheet.grade(dict(right, **{first.id: off}))
+    assert result.score == len(right) - 1 and f"right: {first.line}" in result.text()
