@@ -131,25 +131,25 @@ def write_all(out: dict[str, bytes]) -> None:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.chmod(temp, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
-        before = {path: _old(path) for _, path in temps}
+        before = {target: _old(target) for _, target in temps}
         done: list[str] = []
         try:
             for temp, path in temps:
                 os.replace(temp, path)
                 done.append(path)
         except OSError:
-            for path in done:
-                if before[path] is None:
-                    os.remove(path)
+            for moved in done:
+                if before[moved] is None:
+                    os.remove(moved)
                 else:
-                    with open(path, "wb") as f:
-                        f.write(before[path])
+                    with open(moved, "wb") as f:
+                        f.write(before[moved])
             raise
     except OSError as e:
         for temp, _ in temps:
             if os.path.exists(temp):
                 os.remove(temp)
-        raise CLIError(f"cannot write {e.filename or path!r} ({e.strerror})") from None
+        raise CLIError(f"cannot write {path!r} ({e.strerror})") from None
 
 
 def _old(path: str) -> bytes | None:
