@@ -9,7 +9,8 @@ import tempfile
 
 from . import files
 from .cli import ENGINE_HELP, ENGINES, CLIError, _digits, parse_input, parse_number
-from .exercise import DEFAULT_COUNT, DEFAULT_KINDS, KINDS, Sheet, load_sheet, make, random_network
+from .exercise import DEFAULT_COUNT, DEFAULT_KINDS, KINDS, Sheet, make, random_network
+from .exercise_files import load_sheet
 
 SUFFIXES = (".json", ".html", ".md")
 
@@ -71,6 +72,7 @@ def build_sheet(args: argparse.Namespace) -> Sheet:
 
 def cmd_exercise(args: argparse.Namespace) -> int:
     from . import exercise_pages as pages
+    from .exercise_html import html_page
     from .rendering import render
 
     suffix = os.path.splitext(args.output)[1].lower()
@@ -86,7 +88,7 @@ def cmd_exercise(args: argparse.Namespace) -> int:
     else:
         svg = render(pages.diagram(sheet), "svg", args.engine)
         if suffix == ".html":
-            out[args.output] = pages.html_page(sheet, svg.decode("utf-8")).encode("utf-8")
+            out[args.output] = html_page(sheet, svg.decode("utf-8")).encode("utf-8")
         else:
             svg_path = os.path.splitext(args.output)[0] + ".svg"
             out[args.output] = pages.markdown(sheet, os.path.basename(svg_path)).encode("utf-8")
@@ -102,13 +104,14 @@ def cmd_exercise(args: argparse.Namespace) -> int:
 
 def demo_sheet(path: str, engine: str = "auto") -> str:
     """`scalarnet demo`'s sheet: the deep network, four blanks, as a self-checking page."""
-    from . import exercise_pages as pages
+    from .exercise_html import html_page
+    from .exercise_pages import diagram
     from .rendering import render
 
     deep = files.load("tutorial-deep")
     sheet = make(deep, deep.example_input, seed=1)
-    svg = render(pages.diagram(sheet), "svg", engine).decode("utf-8")
-    write_all({path: pages.html_page(sheet, svg).encode("utf-8")})
+    svg = render(diagram(sheet), "svg", engine).decode("utf-8")
+    write_all({path: html_page(sheet, svg).encode("utf-8")})
     return path
 
 

@@ -19,7 +19,8 @@ value a, a layer's values, a dL/dz or a dL/dw) hidden wherever it appears on
 the sheet, so no line gives it away by copying it. Blanks are chosen so that
 each has at least one of the values it is worked out from shown (never a blank
 whose inputs are all blank), at random but the same for the same seed.
-Grading (`Sheet.grade`) is in `scalarnet.exercise_grading`.
+Grading (`Sheet.grade`) is in `scalarnet.exercise_grading`, reading a sheet's
+file back in `scalarnet.exercise_files`.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from .errors import ScalarnetError
 from .network import Network
 from .numbers import Number, fmt, operand
 
-__all__ = ["FORMAT", "KINDS", "DEFAULT_KINDS", "Blank", "ExerciseError", "Sheet", "load_sheet",
-           "loads_sheet", "make", "random_network"]
+__all__ = ["FORMAT", "KINDS", "DEFAULT_KINDS", "Blank", "ExerciseError", "Sheet", "make",
+           "random_network"]
 
 FORMAT = "scalarnet.exercise/1"
 KINDS = ("product", "sum", "activation", "layer", "dz", "dw")
@@ -141,7 +142,7 @@ def blank_ids(n: int) -> list[str]:
 # -- the candidates ------------------------------------------------------------------------------
 
 
-def _candidates(trace, grads, kinds: Sequence[str], digits: int | None) -> list[Blank]:
+def all_candidates(trace, grads, kinds: Sequence[str], digits: int | None) -> list[Blank]:
     """Every number of the pass a blank may be, in the order of the sheet."""
     out: list[Blank] = []
 
@@ -295,8 +296,8 @@ def make(net: Network, x, target: Sequence[Number] | None = None,
         trace = grads.trace
         target = list(grads.target)
     x = list(trace.input_values)
-    candidates = _candidates(trace, grads, kinds, digits)
-    chosen = _choose(candidates, trace, seed, count)
+    found = all_candidates(trace, grads, kinds, digits)
+    chosen = _choose(found, trace, seed, count)
     if count is not None and len(chosen) < count:
         raise ExerciseError(f"count: {count} blanks asked for, but only {len(chosen)} of kind "
                             f"{', '.join(kinds)} fit network {net.name!r} (each needs one of the "
@@ -374,62 +375,3 @@ def random_network(widths: str | Sequence[int], seed: int = 0) -> tuple[Network,
                                 description=f"A random {shape} network for paper (seed {seed}).",
                                 example_input=x)
     return net, x
-
-
-# -- reading a sheet back ------------------------------------------------------------------------
-
-
-def loads_sheet(text: str, label: str = "<sheet>") -> Sheet:
-    """A sheet from its JSON text: the network and pass made again, every stored answer checked."""
-    from .files import from_dict
-
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ExerciseError(f"{label}: line {e.lineno}, column {e.colno}: invalid JSON: {e.msg}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        got = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise ExerciseError(f"{label}: not an exercise sheet (format {got!r}; expected {FORMAT!r})")
-    try:
-        net = from_dict(data["network"])
-        kinds = tuple(data["kinds"])
-        made = make(net, data["input"], data.get("target"), kinds, None, data["seed"], data["digits"])
-        stored = data["blanks"]
-        if not isinstance(stored, list):
-            raise ExerciseError('"blanks" should be a list')
-        found = {(b.kind, b.where()): b for b in _candidates(made.trace, made.gradients, kinds, made.digits)}
-        blanks = []
-        for n, entry in enumerate(stored):
-            place = (entry["kind"], entry["neuron"] or entry["layer"])
-            key = (place[0], place[1] if "term" not in entry else f"{place[1]}[{entry['term']}]")
-            if key not in found:
-                raise ExerciseError(f"blanks[{n}]: no {key[0]} {key[1]!r} in the pass")
-            b = found.pop(key)
-            b.id = entry["id"]
-            if not isinstance(b.id, str) or not b.id or b.id in [c.id for c in blanks]:
-                raise ExerciseError(f"blanks[{n}]: the id {b.id!r} is not a new non-empty string")
-            if b.to_dict()["answer"] != entry["answer"]:
-                raise ExerciseError(f"blanks[{n}] ({b.id!r}): the answer {entry['answer']!r} is not "
-                                    f"the network's value {b.to_dict()['answer']!r}")
-            blanks.append(b)
-    except KeyError as e:
-        raise ExerciseError(f"{label}: the sheet has no {e} (a sheet written by `scalarnet "
-                            "exercise` has it)") from None
-    except (TypeError, AttributeError) as e:
-        raise ExerciseError(f"{label}: a part of the sheet has the wrong type ({e})") from None
-    except ScalarnetError as e:
-        raise ExerciseError(f"{label}: {e}") from None
-    return Sheet(net, made.input, made.target, blanks, made.seed, kinds, made.digits,
-                 made.trace, made.gradients)
-
-
-def load_sheet(path) -> Sheet:
-    """A sheet from a `scalarnet.exercise/1` JSON file."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise ExerciseError(f"cannot read the sheet {str(path)!r} ({e.strerror})") from None
-    except UnicodeDecodeError as e:
-        raise ExerciseError(f"{path}: not UTF-8 text ({e.reason})") from None
-    return loads_sheet(text, str(path))

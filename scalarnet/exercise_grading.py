@@ -181,8 +181,9 @@ def _layer_mistakes(sheet: Sheet, b: Blank) -> list[tuple[object, str]]:
     act = layer.activation.name
     out = []
     if act != "identity":
-        note = ("relu of a negative number: relu(z) = max(0, z)" if act == "relu" and any(_negative(z) for z in layer.z)
-                else f"the activation {act} is not applied")
+        dead = act == "relu" and any(_negative(z) for z in layer.z)
+        note = "relu of a negative number: relu(z) = max(0, z)" if dead else \
+            f"the activation {act} is not applied"
         out.append((list(layer.z), note))
     else:
         for n in layer.neurons:
@@ -255,8 +256,10 @@ def grade(sheet: Sheet, answers: Mapping[str, object], place: str = "answers") -
             results.append(Result(b, "", False, None))
             continue
         given = parse_answer(raw, f"{place}, blank {b.id!r}")
-        text = raw.strip() if isinstance(raw, str) else " ".join(_text(v) for v in
-                                                                 (raw if isinstance(raw, (list, tuple)) else [raw]))
+        if isinstance(raw, str):
+            text = raw.strip()
+        else:
+            text = " ".join(_text(v) for v in (raw if isinstance(raw, (list, tuple)) else [raw]))
         if _agree_all(given, b.answer):
             results.append(Result(b, text, True, None))
             continue

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 import scalarnet
 from scalarnet import Layer, Network, Neuron
 from scalarnet.cli import main
-from scalarnet.exercise import (KINDS, ExerciseError, blank_ids, load_sheet, loads_sheet, make,
-                                random_network)
+from scalarnet.exercise import KINDS, ExerciseError, blank_ids, make, random_network
+from scalarnet.exercise_files import load_sheet, loads_sheet
 from scalarnet.exercise_grading import agrees, parse_answer
-from scalarnet.exercise_pages import answers_markdown, diagram, html_page, lines, markdown
+from scalarnet.exercise_html import html_page
+from scalarnet.exercise_pages import answers_markdown, diagram, lines, markdown
 from scalarnet.rendering import available_engines
 from scalarnet.vectorized import forward
 
