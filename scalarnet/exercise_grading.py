@@ -27,8 +27,9 @@ score 1/2
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from .exercise import Blank, ExerciseError, Sheet
@@ -55,15 +56,17 @@ def parse_answer(text, place: str = "answer") -> list[tuple[Fraction, int | None
     return [_one(p, place, text) for p in parts]
 
 
+# What a student may write, the same in the HTML page's script: ASCII digits only, no `_`.
+_FRACTION = re.compile(r"[+-]?[0-9]+/[0-9]*[1-9][0-9]*")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
 def _one(part: str, place: str, whole: str) -> tuple[Fraction, int | None]:
-    try:
-        if "/" in part:
-            return Fraction(part), None
-        d = Decimal(part)
-        if not d.is_finite():
-            raise ValueError
-    except (ValueError, ZeroDivisionError, InvalidOperation):
-        raise ExerciseError(f"{place}: {whole!r} is not a number") from None
+    if _FRACTION.fullmatch(part):
+        return Fraction(part), None
+    if not _DECIMAL.fullmatch(part):
+        raise ExerciseError(f"{place}: {whole!r} is not a number")
+    d = Decimal(part)
     return Fraction(d), d.as_tuple().exponent
 
 

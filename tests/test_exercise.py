@@ -235,7 +235,10 @@ score 2/4"""
     ({"a": "26", "b": "0", "c": "0", "d": "26", "e": "1"}, r"answers: no blank 'e' on the sheet \(blanks: a, b, c, d\)"),
     ({"a": "twenty", "b": "0", "c": "0", "d": "26"}, r"answers, blank 'a': 'twenty' is not a number"),
     ({"a": "nan", "b": "0", "c": "0", "d": "26"}, r"answers, blank 'a': 'nan' is not a number"),
-], ids=["missing", "unknown", "word", "nan"])
+    ({"a": "2_6", "b": "0", "c": "0", "d": "26"}, r"answers, blank 'a': '2_6' is not a number"),
+    ({"a": "26", "b": "1/0", "c": "0", "d": "26"}, r"answers, blank 'b': '1/0' is not a number"),
+    ({"a": "\u0662\u0666", "b": "0", "c": "0", "d": "26"}, r"is not a number"),
+], ids=["missing", "unknown", "word", "nan", "underscore", "over-zero", "arabic-digits"])
 def test_grade_bad_answers(answers, message):
     with pytest.raises(ExerciseError, match=message):
         make(DEEP, [3, 5], seed=1).grade(answers)
