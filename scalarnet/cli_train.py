@@ -74,10 +74,10 @@ def _whole(text: str, option: str, least: int) -> int:
     return int(text)
 
 
-def _rate(text: str) -> float | int:
-    value = parse_number(text, "--lr") if text.strip() else None
+def _rate(text: str, option: str = "--lr") -> float | int:
+    value = parse_number(text, option) if text.strip() else None
     if value is None or not value > 0 or not is_finite(value):
-        raise CLIError(f"--lr: expected a positive number, got {text!r}")
+        raise CLIError(f"{option}: expected a positive number, got {text!r}")
     return value
 
 
@@ -320,7 +320,7 @@ def change_picture(args: argparse.Namespace, net: Network):
         if args.input or args.target:
             raise CLIError("--diff draws weights and biases, not values: drop --input and --target")
         return diff_diagram(files.load(args.diff), net, digits=args.digits, threshold=args.threshold)
-    lr = _rate(args.sgd_step)
+    lr = _rate(args.sgd_step, "--sgd-step")
     if not args.target:
         raise CLIError("--sgd-step needs --target (and --input, or the network's example input)")
     x = one_input(args, net)

@@ -34,7 +34,7 @@ import random
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["DATASETS", "data_path", "loan_csv", "xor_csv"]
+__all__ = ["DATASETS", "data_path", "load_rows", "loan_csv", "xor_csv"]
 
 #: The bundled data sets, by name.
 DATASETS = ("loan", "xor")
@@ -64,3 +64,19 @@ def loan_csv(rows: int = 300, seed: int = 11) -> str:
         score = salary + 0.5 * balance - 2 * max(0, age - 60) + rng.gauss(0, 5)
         lines.append(f"{age},{retired},{salary},{balance},{int(score > 45)}")
     return "\n".join(lines) + "\n"
+
+
+def load_rows(name: str) -> tuple[list[str], list[list]]:
+    """A bundled data set's header and rows of numbers (ints where the text is whole).
+
+    >>> header, rows = load_rows("xor")
+    >>> header, rows[1]
+    (['x0', 'x1', 'y'], [0, 1, 1])
+    """
+    if name not in DATASETS:
+        from .errors import InputError
+
+        raise InputError(f"no bundled data set {name!r} (known: {', '.join(DATASETS)})")
+    lines = Path(data_path(name)).read_text(encoding="utf-8").splitlines()
+    rows = [[float(v) if "." in v else int(v) for v in line.split(",")] for line in lines[1:]]
+    return lines[0].split(","), rows

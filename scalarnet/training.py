@@ -312,5 +312,5 @@ class _Trainer:
         for k in range(len(norms) - 1):
             if norms[k] < VANISHING * norms[k + 1]:
                 found.append(f"vanishing: layer {self.names[k]!r} gradient norm {norms[k]:.3g} is "
-                             f"below 1e-6 of layer {self.names[k + 1]!r}'s ({norms[k + 1]:.3g})")
+                             f"below 1e-6 of the next layer's ({self.names[k + 1]!r}: {norms[k + 1]:.3g})")
         return found

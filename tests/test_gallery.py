@@ -36,8 +36,15 @@ def test_gallery_has_every_bundled_example():
             "random-784-128-64-10.svg"} <= names
 
 
+# drawn by matplotlib (when installed), not Graphviz
+PLOTS = ["loan-training-loss.svg"]
+
+
 def test_gallery_files_are_the_ones_it_makes(remade):
-    assert sorted(p.name for p in RENDER.glob("*")) == sorted(p.name for p in remade.glob("*")), (
+    drawn = sorted(p.name for p in remade.glob("*"))
+    if not gallery.plots():  # no matplotlib here: the plots are not remade
+        drawn = sorted(drawn + PLOTS)
+    assert sorted(p.name for p in RENDER.glob("*")) == drawn, (
         f"render/ has missing or extra files: run `{REMAKE}` (and delete files it does not make)")
 
 
@@ -49,6 +56,14 @@ def test_gallery_file_is_current(name, remade):
     versions = [v[1].decode() if v else "?" for v in versions]
     why = "" if versions[0] == versions[1] else f" (drawn by Graphviz {versions[0]}, here {versions[1]})"
     assert old == new, f"render/{name} is stale{why}: run `{REMAKE}`"
+
+
+@pytest.mark.parametrize("name", PLOTS)
+def test_gallery_plot_is_current(name, remade):
+    pytest.importorskip("matplotlib", reason="the loss curve is drawn by matplotlib (pip install matplotlib)")
+    assert sorted(gallery.plots()) == PLOTS
+    assert (RENDER / name).read_bytes() == (remade / name).read_bytes(), (
+        f"render/{name} is stale: run `{REMAKE}`")
 
 
 @pytest.mark.parametrize("where, message", [
@@ -64,4 +79,4 @@ def test_gallery_cli_cannot_write_one_line_exit_2(where, message, tmp_path, caps
 def test_gallery_cli_prints_each_path(tmp_path, capsys):
     assert main(["gallery", str(tmp_path)]) == 0
     assert capsys.readouterr().out == "".join(
-        f"{tmp_path / name}\n" for name in gallery.pictures())
+        f"{tmp_path / name}\n" for name in list(gallery.pictures()) + list(gallery.plots()))
