@@ -257,7 +257,7 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{args.output} with the weights of epoch {last.epoch}", file=sys.stderr)
         return 1
     first = history.epochs[0]
-    print(f"{args.output}: loss {fmt(first.loss, 4)} -> {fmt(last.loss, 4)} after "
+    print(f"{args.output}: loss {fmt(first.loss, 4)} -> {fmt(history.final_loss, 4)} after "
           f"{last.epoch} epoch{'s' if last.epoch != 1 else ''}")
     return 0
 

@@ -2,19 +2,22 @@
 
 `fit(net, rows, targets, loss="mse", lr=0.1, epochs=100, batch_size=1)` changes
 `net` in place and returns a `History`: one `Epoch` for the starting weights
-(epoch 0) and one after each epoch, each with
+(epoch 0, a pass over the data without a step) and one for each epoch, each
+describing the epoch as it ran, every row at the weights it met:
 
-- `loss`: the mean loss over all rows at the weights after the epoch (per-row
-  loss as `scalarnet.gradients` defines it: mse is 1/2 * sum (a - t)^2);
-- `dead`: per ReLU layer, how many of its neurons had z <= 0 for every row
-  (a neuron dead for the whole data set passes no gradient and never learns);
-- `grad_norms`: per layer, the size of the gradient of its weights during the
-  epoch: the root mean square, over the epoch's batches, of the Euclidean norm
-  of the layer's batch gradient (epoch 0: the same over the batches at the
-  starting weights, without a step);
+- `loss`: the mean over the rows of each row's loss before its batch's step
+  (per-row loss as `scalarnet.gradients` defines it: mse is 1/2 * sum (a - t)^2).
+  Epoch 0's is the loss of the starting weights; `history.final_loss` is the
+  loss of the network `fit` returns. (One pass per epoch, not two: training
+  costs what the steps cost.)
+- `dead`: per ReLU layer, how many of its neurons had z <= 0 for every row of
+  the epoch: they passed no gradient back and learnt nothing in that epoch;
+- `grad_norms`: per layer, the size of the gradient of its weights: the root
+  mean square, over the epoch's batches, of the Euclidean norm of the layer's
+  batch gradient;
 - `warnings`: "vanishing" when a layer's gradient norm is below 1e-6 of the
   next layer's, "exploding" when the loss is no longer finite. Then training
-  stops and the network keeps the last weights whose loss was finite.
+  stops and the network keeps the weights of the epoch before.
 
 A batch's gradient is the mean of its rows' gradients; each weight then moves by
 -lr times it. `batch_size=1` is plain stochastic gradient descent, the same
@@ -37,7 +40,7 @@ batch, ends training with the network at the last completed epoch
 >>> from scalarnet import Network
 >>> net = Network.from_matrices([[[0.0]]], [[0.0]])  # learn y = 2x + 1
 >>> history = fit(net, [[0], [1], [2]], [[1], [3], [5]], lr=0.2, epochs=500, batch_size=3)
->>> round(history.epochs[0].loss, 3), history.epochs[-1].loss < 1e-6
+>>> round(history.epochs[0].loss, 3), history.final_loss < 1e-6
 (5.833, True)
 >>> round(net.layers[0].neurons[0].weights[0], 3), round(net.layers[0].neurons[0].bias, 3)
 (2.0, 1.0)
@@ -79,13 +82,14 @@ class Epoch:
 class History:
     """What `fit` did: `epochs` (epoch 0 first), and why it stopped early (`stopped`) if it did."""
 
-    __slots__ = ("layer_names", "relu_layers", "epochs", "stopped")
+    __slots__ = ("layer_names", "relu_layers", "epochs", "stopped", "final_loss")
 
     def __init__(self, layer_names: list[str], relu_layers: list[str]):
         self.layer_names = layer_names
         self.relu_layers = relu_layers
         self.epochs: list[Epoch] = []
         self.stopped: str | None = None  # None, "exploding" or "interrupted"
+        self.final_loss: Number | None = None  # the mean loss of the network fit returns
 
     @property
     def losses(self) -> list:
@@ -151,8 +155,8 @@ def fit(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss = "mse
     trainer = _Trainer(net, loss, lr)
     history = History(trainer.names, [trainer.names[k] for k in trainer.relu])
 
-    def record(number: int, norms: list) -> bool:
-        mean, dead = trainer.evaluate(xs, ts)
+    def record(number: int, seen: tuple) -> bool:
+        norms, mean, dead = seen
         warnings = trainer.warnings(norms)
         finite = is_finite(mean)
         if not finite:
@@ -169,16 +173,19 @@ def fit(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss = "mse
         return history
     try:
         for number, order in enumerate(epoch_orders(len(xs), epochs, shuffle, seed), start=1):
-            norms = trainer.pass_(xs, ts, order, batch_size, step=True, stop=stop)
-            if norms is None:
+            seen = trainer.pass_(xs, ts, order, batch_size, step=True, stop=stop)
+            if seen is None:
                 history.stopped = "interrupted"
                 break
-            if not record(number, norms):
+            if not record(number, seen):
                 history.stopped = "exploding"
                 break
             trainer.keep()
     except KeyboardInterrupt:
         history.stopped = "interrupted"
+    trainer.weights = [[n.weights for n in layer.neurons] for layer in net.layers]
+    trainer.biases = [[n.bias for n in layer.neurons] for layer in net.layers]
+    history.final_loss = trainer.evaluate(xs, ts)
     return history
 
 
@@ -195,6 +202,7 @@ class _Trainer:
         self.net, self.loss, self.lr = net, loss, lr
         self.names = [layer.name for layer in net.layers]
         self.acts = [layer.activation for layer in net.layers]
+        self.applies = [act.apply for act in self.acts]
         self.relu = [k for k, act in enumerate(self.acts) if act.name == "relu"]
         self.weights = [[n.weights for n in layer.neurons] for layer in net.layers]
         self.biases = [[n.bias for n in layer.neurons] for layer in net.layers]
@@ -210,101 +218,122 @@ class _Trainer:
     def forward(self, x: list) -> tuple[list, list]:
         """Each layer's inputs (x first, then each layer's outputs) and weighted sums."""
         values, sums = [x], []
-        for weights, biases, act in zip(self.weights, self.biases, self.acts):
+        for weights, biases, apply in zip(self.weights, self.biases, self.applies):
             zs = []
+            append = zs.append
             for w, b in zip(weights, biases):
                 total = 0
                 for xi, wi in zip(x, w):  # left to right, as Neuron.weighted_sum adds
                     total += xi * wi
-                zs.append(total + b)
-            x = act.apply(zs)
+                append(total + b)
+            x = apply(zs)
             sums.append(zs)
             values.append(x)
         return values, sums
 
-    def evaluate(self, xs: list, ts: list) -> tuple[Number, dict]:
-        """The mean loss over the rows, and per ReLU layer the neurons with z <= 0 for every row."""
-        loss = self.loss
-        alive = {k: [False] * len(self.biases[k]) for k in self.relu}
+    def evaluate(self, xs: list, ts: list) -> Number:
+        """The mean loss over the rows at the current weights."""
         total = 0
         for x, t in zip(xs, ts):
             values, sums = self.forward(x)
-            total += loss.value(sums[-1], values[-1], t)
-            for k, flags in alive.items():
-                for j, z in enumerate(sums[k]):
-                    if z > 0:
-                        flags[j] = True
-        dead = {self.names[k]: flags.count(False) for k, flags in alive.items()}
-        return total / len(xs), dead
+            total += self.loss.value(sums[-1], values[-1], t)
+        return total / len(xs)
+
+    def _seen(self, x: list, t: list) -> tuple[list, list]:
+        """The forward pass of a row, its loss added up and its ReLUs with z > 0 marked alive."""
+        values, sums = self.forward(x)
+        self.total += self.loss.value(sums[-1], values[-1], t)
+        for k, flags in self.alive:
+            for j, z in enumerate(sums[k]):
+                if z > 0:
+                    flags[j] = True
+        return values, sums
 
     def pass_(self, xs: list, ts: list, order: list, batch_size: int, step: bool,
               stop: Callable[[], bool] | None = None) -> list | None:
         """One epoch over the rows in `order`, stepping after each batch if `step`.
 
         Returns each layer's gradient norm (root mean square over the batches),
-        or None when `stop()` said to stop after a batch.
+        the mean loss of the rows as they were seen, and per ReLU layer how many
+        neurons had z <= 0 for every row; or None when `stop()` said to stop.
         """
+        self.total = 0
+        self.alive = [(k, [False] * len(self.biases[k])) for k in self.relu]
         n_layers = len(self.weights)
         squares = [0.0] * n_layers
         batches = 0
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
-            gw = [[[0] * len(w) for w in weights] for weights in self.weights]
-            gb = [[0] * len(biases) for biases in self.biases]
-            for r in batch:
-                self._backward(xs[r], ts[r], gw, gb)
-            size = len(batch)
-            for k in range(n_layers):
-                sq = 0.0
-                for grads in gw[k]:
-                    for g in grads:
-                        g = float(g / size if size > 1 else g)
-                        sq += g * g  # not g ** 2: an overflow is inf, not an error
-                squares[k] += sq
-            if step:
-                self._step(gw, gb, size)
+            if step and len(batch) == 1:
+                self._row_step(xs[batch[0]], ts[batch[0]], squares)
+            else:
+                gw, gb = [None] * n_layers, [None] * n_layers
+                for r in batch:
+                    self._backward(xs[r], ts[r], gw, gb)
+                size = len(batch)
+                for k in range(n_layers):
+                    for grads in gw[k]:
+                        squares[k] += _square_sum(grads, size)
+                if step:
+                    self._step(gw, gb, size)
             batches += 1
             if stop is not None and stop():
                 return None
-        return [math.sqrt(s / batches) for s in squares]
+        dead = {self.names[k]: flags.count(False) for k, flags in self.alive}
+        return [math.sqrt(s / batches) for s in squares], self.total / len(order), dead
 
-    def _backward(self, x: list, t: list, gw: list, gb: list) -> None:
-        """Add one row's dL/dw and dL/dbias into `gw` and `gb` (as scalarnet.gradients finds them)."""
-        values, sums = self.forward(x)
+    def _output_dz(self, values: list, sums: list, t: list) -> list:
         loss, out = self.loss, values[-1]
         if self.combined:
-            dz = loss.dz(out, t)
-        else:
-            dz = self.acts[-1].backward(sums[-1], out, loss.derivative(out, t))
+            return loss.dz(out, t)
+        return self.acts[-1].backward(sums[-1], out, loss.derivative(out, t))
+
+    def _back(self, k: int, dz: list, inputs: list, sums: list) -> list:
+        """dL/dz of layer k - 1 from layer k's dL/dz (as backprop's _back_sum adds it), with the
+        weights before any step."""
+        da = [0] * len(inputs)
+        for w, d in zip(self.weights[k], dz):  # over the neurons in order, as _back_sum adds
+            da = [total + wi * d for total, wi in zip(da, w)]
+        return self.acts[k - 1].backward(sums[k - 1], inputs, da)
+
+    def _backward(self, x: list, t: list, gw: list, gb: list) -> None:
+        """Add one row's dL/dw (input times dL/dz) and dL/dbias into `gw` and `gb` (None: empty)."""
+        values, sums = self._seen(x, t)
+        dz = self._output_dz(values, sums, t)
         for k in range(len(self.weights) - 1, -1, -1):
-            inputs, rows, brow = values[k], gw[k], gb[k]
-            for j, d in enumerate(dz):
-                grads = rows[j]
-                for i, xi in enumerate(inputs):
-                    grads[i] += xi * d
-                brow[j] += d
+            inputs = values[k]
+            if gw[k] is None:
+                gw[k] = [[xi * d for xi in inputs] for d in dz]
+                gb[k] = list(dz)
+            else:
+                gw[k] = [[g + xi * d for g, xi in zip(grads, inputs)] for grads, d in zip(gw[k], dz)]
+                gb[k] = [g + d for g, d in zip(gb[k], dz)]
             if k:
-                weights = self.weights[k]
-                da = []
-                for i in range(len(inputs)):
-                    total = 0
-                    for w, d in zip(weights, dz):
-                        total += w[i] * d
-                    da.append(total)
-                dz = self.acts[k - 1].backward(sums[k - 1], inputs, da)
+                dz = self._back(k, dz, inputs, sums)
+
+    def _row_step(self, x: list, t: list, squares: list) -> None:
+        """A batch of one row: each weight -= lr * (input * dL/dz), exactly as sgd_step, at once."""
+        values, sums = self._seen(x, t)
+        dz = self._output_dz(values, sums, t)
+        lr = self.lr
+        for k in range(len(self.weights) - 1, -1, -1):
+            inputs = values[k]
+            # the gradient x * dz is rank one: its squared norm is sum(x^2) * sum(dz^2)
+            squares[k] += _square_sum(inputs, 1) * _square_sum(dz, 1)
+            after = [[w - lr * (xi * d) for w, xi in zip(row, inputs)]
+                     for row, d in zip(self.weights[k], dz)]
+            self.biases[k] = [b - lr * d for b, d in zip(self.biases[k], dz)]
+            if k:
+                dz = self._back(k, dz, inputs, sums)  # before the step: the old weights
+            self.weights[k] = after
 
     def _step(self, gw: list, gb: list, size: int) -> None:
         """Every weight and bias -= lr * the batch's mean gradient (new lists)."""
         lr = self.lr
         for k, (weights, biases) in enumerate(zip(self.weights, self.biases)):
-            if size == 1:  # exactly sgd_step's w - lr * (x * dz)
-                self.weights[k] = [[w - lr * g for w, g in zip(row, grads)]
-                                   for row, grads in zip(weights, gw[k])]
-                self.biases[k] = [b - lr * g for b, g in zip(biases, gb[k])]
-            else:
-                self.weights[k] = [[w - lr * (g / size) for w, g in zip(row, grads)]
-                                   for row, grads in zip(weights, gw[k])]
-                self.biases[k] = [b - lr * (g / size) for b, g in zip(biases, gb[k])]
+            self.weights[k] = [[w - lr * (g / size) for w, g in zip(row, grads)]
+                               for row, grads in zip(weights, gw[k])]
+            self.biases[k] = [b - lr * (g / size) for b, g in zip(biases, gb[k])]
 
     def warnings(self, norms: list) -> list[str]:
         """A vanishing-gradient warning for each layer far below the layer after it."""
@@ -314,3 +343,12 @@ class _Trainer:
                 found.append(f"vanishing: layer {self.names[k]!r} gradient norm {norms[k]:.3g} is "
                              f"below 1e-6 of the next layer's ({self.names[k + 1]!r}: {norms[k + 1]:.3g})")
         return found
+
+
+def _square_sum(values: list, size: int) -> float:
+    """The sum of (v / size)^2 as a float (an overflow is inf, not an error)."""
+    total = 0.0
+    for v in values:
+        v = float(v / size if size > 1 else v)
+        total += v * v
+    return total
