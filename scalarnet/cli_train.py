@@ -230,6 +230,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     seed = 0 if args.seed is None else _whole(args.seed, "--seed", 0)
     if args.plot:
         _check_matplotlib()
+    for option, path in (("-o", args.output), ("--history", args.history), ("--plot", args.plot)):
+        if path is not None:
+            _check_writable(path, option)
     net = load_net(args)
     xs, ts = read_data(str(data_path(args.data)), net, args.target)
     progress = _Progress(epochs, args.quiet)
@@ -260,6 +263,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"{args.output}: loss {fmt(first.loss, 4)} -> {fmt(history.final_loss, 4)} after "
           f"{last.epoch} epoch{'s' if last.epoch != 1 else ''}")
     return 0
+
+
+def _check_writable(path: str, option: str) -> None:
+    """Refuse before training, not after it, a file that cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(folder):  # write_atomic makes the missing folders
+        folder = os.path.dirname(folder)
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise CLIError(f"{option}: cannot write {path!r} "
+                       f"({'a folder' if os.path.isdir(path) else 'no writable folder'})")
 
 
 def _check_matplotlib() -> None:

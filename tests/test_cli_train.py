@@ -133,12 +133,33 @@ def test_train_exploding_keeps_the_last_finite_weights(tmp_path, capsys):
     assert scalarnet.load(tmp_path / "out.json") == again
 
 
-def test_train_output_written_atomically(tmp_path, capsys):
+def test_train_output_that_cannot_be_written_is_refused_before_training(tmp_path, capsys):
     target = tmp_path / "taken"
-    target.mkdir()  # -o names a folder: os.replace fails, and nothing is left behind
-    code, _, err = run(capsys, *XOR, "--epochs", "1", "--quiet", "-o", target)
-    assert code == 2 and err.startswith(f"scalarnet: error: -o: cannot write '{target}'")
+    target.mkdir()
+    code, _, err = run(capsys, *XOR, "--epochs", "1", "-o", target)
+    assert (code, err) == (2, f"scalarnet: error: -o: cannot write '{target}' (a folder)\n")
     assert os.listdir(tmp_path) == ["taken"] and os.listdir(target) == []
+
+
+def test_write_atomic_leaves_the_old_file_and_no_temporary_one(tmp_path, monkeypatch):
+    from scalarnet.cli import CLIError
+    from scalarnet.cli_train import write_atomic
+
+    path = tmp_path / "net.json"
+    path.write_text("old")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(CLIError, match="^-o: cannot write .* \\(No space left on device\\)$"):
+        write_atomic(str(path), b"new", "-o")
+    assert path.read_text() == "old" and os.listdir(tmp_path) == ["net.json"]
+
+
+def test_train_makes_missing_folders(tmp_path, capsys):
+    code, _, _ = run(capsys, *XOR, "--epochs", "1", "--quiet", "-o", tmp_path / "a" / "b" / "x.json")
+    assert code == 0 and scalarnet.load(tmp_path / "a" / "b" / "x.json").name == "xor"
 
 
 def test_train_ctrl_c_writes_the_last_completed_epoch(tmp_path):
