@@ -91,10 +91,13 @@ def diff_diagram(old: Network, new: Network, *, gradients: Gradients | None = No
                 f"{len(changed)} of {len(every)} weights and biases changed; blue grew, red "
                 f"shrank, the {min(EMPHASISED, len(changed))} largest changes in bold"]
     else:
-        x = ", ".join(fmt(v, digits) for v in gradients.trace.input_values)
-        t = ", ".join(fmt(v, digits) for v in gradients.target)
+        def values(vs: list) -> str:  # a long input would make the title wider than the picture
+            if len(vs) > threshold:
+                return f"({len(vs)} values)"
+            return "[" + ", ".join(fmt(v, digits) for v in vs) + "]"
+
         head = [f"{new.name} ({widths}): one gradient-descent step, lr {fmt(lr, digits)}, "
-                f"input [{x}], target [{t}]",
+                f"input {values(gradients.trace.input_values)}, target {values(gradients.target)}",
                 f"{gradients.loss_text(digits)}",
                 f"each weight: before - lr*dL/dw = after; blue grew, red shrank"]
     graph.attr(label=graphviz.nohtml("".join(dot_text(h) + "\\l" for h in head)))
@@ -130,11 +133,15 @@ def diff_diagram(old: Network, new: Network, *, gradients: Gradients | None = No
     for k in range(1, len(columns)):
         sources = [i for i in shown[k - 1] if i is not None]
         targets = [j for j in shown[k] if j is not None]
-        key = "label" if len(sources) * len(targets) <= 32 else "xlabel"
+        few = len(sources) * len(targets) <= 32
+        if not few:  # xlabels (Graphviz spends no layout on them), small, with room around
+            graph.graph_attr["ranksep"] = "3.0"
         for j in targets:
             for i in sources:
                 c = by_place[k - 1, j, i]
-                graph.edge(f"L{k - 1}N{i}", f"L{k}N{j}", **{key: dot_text(text(c))}, **look(c))
+                label = {"label": dot_text(text(c))} if few else {"xlabel": dot_text(text(c)),
+                                                                   "fontsize": "8"}
+                graph.edge(f"L{k - 1}N{i}", f"L{k}N{j}", **label, **look(c))
     return graph
 
 

@@ -236,3 +236,19 @@ def test_render_sgd_step_shows_before_gradient_after(capsys):
 def test_render_change_bad_input(capsys, argv, message):
     code, _, err = run(capsys, "render", "xor", *argv)
     assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_sgd_step_picture_of_a_wide_input_summarises_it():
+    import copy
+
+    from scalarnet import gradients, sgd_step
+    from scalarnet.diagram_diff import diff_diagram
+
+    net = Network.from_matrices([[[0.5] * 13]], name="wide")
+    x = list(range(13))
+    after = copy.deepcopy(net)
+    sgd_step(after, x, [1], 0.01)
+    dot = diff_diagram(net, after, gradients=gradients(net, x, [1]), lr=0.01).source
+    assert "input (13 values), target [1]" in dot and "... 5 more" in dot
+    assert 'xlabel=' not in dot  # 9 drawn inputs x 1 neuron: labels, not xlabels
+    assert 'label="0.5 - 0.01*0.0 = 0.5"' in dot  # input 0 is 0: its weight's gradient is 0.0
