@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import os
 import signal
 import sys
@@ -26,6 +27,7 @@ from .backprop import LOSSES
 from .changes import changes_text
 from .cli import CLIError, _digits, load_net, parse_number
 from .datasets import data_path
+from .errors import ScalarnetError
 from .network import Network
 from .numbers import fmt, is_finite, is_number
 
@@ -81,8 +83,9 @@ def _rate(text: str, option: str = "--lr") -> float | int:
     return value
 
 
-def read_data(path: str, net: Network, target_columns: list[str]) -> tuple[list, list]:
-    """The input rows and target rows of a CSV file whose header names exactly the inputs and targets."""
+def read_data(path: str, net: Network, target_columns: list[str]) -> tuple[list, list, list]:
+    """The input rows, target rows and line numbers of a CSV file whose header names exactly the
+    inputs and the targets."""
     for i, name in enumerate(target_columns):
         if name in target_columns[:i]:
             raise CLIError(f"--target: column {name!r} is given twice")
@@ -92,7 +95,7 @@ def read_data(path: str, net: Network, target_columns: list[str]) -> tuple[list,
     if len(target_columns) != width:
         raise CLIError(f"--target: {len(target_columns)} columns but network {net.name!r} has "
                        f"{width} outputs")
-    xs, ts = [], []
+    xs, ts, lines = [], [], []
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
@@ -110,6 +113,7 @@ def read_data(path: str, net: Network, target_columns: list[str]) -> tuple[list,
                           for h, c in zip(header, cells)}
                 xs.append([values[name] for name in net.inputs])
                 ts.append([values[name] for name in target_columns])
+                lines.append(line)
     except OSError as e:
         raise CLIError(f"--data: cannot read {path!r} ({e.strerror})") from None
     except UnicodeDecodeError as e:
@@ -118,7 +122,7 @@ def read_data(path: str, net: Network, target_columns: list[str]) -> tuple[list,
         raise CLIError(f"{path}: {e}") from None
     if not xs:
         raise CLIError(f"{path}: no rows after the header")
-    return xs, ts
+    return xs, ts, lines
 
 
 def _check_header(header: list[str], net: Network, targets: list[str], path: str) -> None:
@@ -158,11 +162,13 @@ def write_atomic(path: str, data: bytes, option: str) -> None:
 
 
 def history_csv(history) -> bytes:
-    lines = [",".join(history.columns())]
+    """The history as CSV: numbers in full (`fmt`), one row per epoch."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(history.columns())
     for row in history.rows():
-        cells = [fmt(v) if is_number(v) else str(v) for v in row]
-        lines.append(",".join(f'"{c}"' if "," in c or '"' in c else c for c in cells))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        writer.writerow([fmt(v) if is_number(v) else v for v in row])
+    return out.getvalue().encode("utf-8")
 
 
 # -- progress -----------------------------------------------------------------------------------
@@ -234,12 +240,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         if path is not None:
             _check_writable(path, option)
     net = load_net(args)
-    xs, ts = read_data(str(data_path(args.data)), net, args.target)
+    path = str(data_path(args.data))
+    xs, ts, lines = read_data(path, net, args.target)
     progress = _Progress(epochs, args.quiet)
     stop = _ctrl_c()
     try:
         history = fit(net, xs, ts, args.loss, lr, epochs, batch_size, args.shuffle, seed,
                       on_epoch=progress, stop=stop)
+    except ScalarnetError as e:  # "row 3: ..." is the data's line 5
+        row, sep, rest = str(e).partition(": ")
+        if sep and row.startswith("row ") and row[4:].isdecimal():
+            raise type(e)(f"{path}, line {lines[int(row[4:])]}: {rest}") from None
+        raise
     finally:
         stop.restore()
         progress.close()

@@ -52,7 +52,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from .backprop import Loss, _check_lr, _check_rows, _targets, get_loss
+from .backprop import Loss, _check_lr, _check_output, _check_rows, _targets, get_loss
 from .errors import InputError, ScalarnetError
 from .network import Network
 from .numbers import Number, is_finite
@@ -145,6 +145,8 @@ def fit(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss = "mse
     _check_lr(lr)
     _check_options(epochs, batch_size, seed)
     _check_rows(rows, targets)
+    output = net.layers[-1]
+    _check_output(loss, output.activation.name, output.name)  # once, not as row 0's error
     xs, ts = [], []
     for r, (x, target) in enumerate(zip(rows, targets)):
         try:

@@ -96,9 +96,9 @@ def _data(tmp_path, text):
     ("x0,x1,y\n0,0,0\n", ["--epochs", "0"], "--epochs: expected a whole number of at least 1, got '0'"),
     ("x0,x1,y\n0,0,0\n", ["--batch-size", "2.5"], "--batch-size: expected a whole number of at least 1"),
     ("x0,x1,y\n0,0,0\n", ["--seed", "1"], "--seed is the seed of --shuffle: give --shuffle too"),
-    ("x0,x1,y\n0,0,0\n", ["--loss", "cross_entropy"], "row 0: loss 'cross_entropy' is for a softmax "
+    ("x0,x1,y\n0,0,0\n", ["--loss", "cross_entropy"], "error: loss 'cross_entropy' is for a softmax "
                                                       "output layer, but layer 'output' has sigmoid"),
-    ("x0,x1,y\n0,0,2\n", ["--loss", "binary_cross_entropy"], "row 0: loss 'binary_cross_entropy': "
+    ("x0,x1,y\n\n0,0,2\n", ["--loss", "binary_cross_entropy"], "rows.csv, line 3: loss 'binary_cross_entropy': "
                                                              "target 'output' must be from 0 to 1, got 2"),
 ], ids=["unknown-column", "missing-input", "not-a-number", "no-rows", "lr-0", "lr-negative", "lr-word",
         "lr-inf", "epochs-0", "batch-float", "seed-without-shuffle", "loss-activation", "bce-target"])

@@ -261,7 +261,7 @@ def test_fit_keyboard_interrupt_keeps_the_last_completed_epoch():
     ({"epochs": 0}, InputError, "epochs: expected a whole number of at least 1, got 0"),
     ({"batch_size": 2.5}, InputError, "batch_size: expected a whole number of at least 1, got 2.5"),
     ({"seed": "x"}, InputError, "seed: expected a whole number or None, got 'x'"),
-    ({"loss": "cross_entropy"}, LossError, "row 0: loss 'cross_entropy' is for a softmax output"),
+    ({"loss": "cross_entropy"}, LossError, "loss 'cross_entropy' is for a softmax output"),
 ], ids=["lr-0", "lr-nan", "epochs-0", "batch-float", "seed-str", "loss-activation"])
 def test_fit_refuses_bad_options(kwargs, error, message):
     net = Network.from_matrices([[[1.0]]])
