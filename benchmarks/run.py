@@ -32,7 +32,9 @@ sample over the bare loop's sample of the same round, so that a noisy
 neighbour slowing one round shifts no ratio (micrograd, timed apart: ratio of
 medians). Each sample pays for freeing its own garbage. Then the issue's floors
 on 784-128-64-10 are checked: forward within 1.3x, trace within 3x, steps
-within 15x, a recorded trace under 15 MiB. The exit code is 0 either way: this
+within 15x, a recorded trace under 15 MiB; and training on the bundled loan
+data (benchmarks/training_bench.py): per row within 2x a bare SGD loop, the
+100-epoch loan run well under a minute. The exit code is 0 either way: this
 is a measurement, not a test.
 """
 
@@ -476,7 +478,8 @@ def table(rows: list[dict], floors: list[dict], info: dict, quick: bool) -> str:
         out.append(fmt(line))
         previous = line[0]
     out.append("")
-    out.append(f"Floors on {shape_name(BIG)} (medians, ratios to the bare loop in this run):")
+    out.append(f"Floors on {shape_name(BIG)} and training on loan (medians, ratios to the bare "
+               "loop in this run):")
     for f in floors:
         out.append(f"  {f['status']:<12}  {f['floor']}: {f['shown']}")
     out.append("")
@@ -500,7 +503,9 @@ def main(argv=None) -> int:
     for sizes in NETWORKS:
         rows += bench_network(sizes, args.quick)
     rows += bench_rendering(args.quick)
-    floors = check_floors(rows)
+    from training_bench import bench_training, training_floors  # loan data, 4-8-1: its own floors
+    rows += bench_training(args.quick)
+    floors = check_floors(rows) + training_floors(rows)
     info = machine()
     print(table(rows, floors, info, args.quick))
     elapsed = time.perf_counter() - started

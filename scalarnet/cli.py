@@ -248,9 +248,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from .diagram import diagram
-    from .rendering import choose_engine, render
 
     net = load_net(args)
+    if args.diff or args.sgd_step:  # what changed: drawn by diagram_diff
+        from .cli_train import change_picture
+
+        return _output_picture(args, change_picture(args, net))
     if args.weights_only and args.input:
         raise CLIError("give either --input or --weights-only, not both")
     if args.target and args.weights_only:
@@ -271,6 +274,16 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise CLIError(f"--format {format}: give the file to write with -o FILE")
     picture = diagram(net, trace, view=view, neuron=args.neuron, layer=args.layer,
                       threshold=args.threshold, digits=args.digits, gradients=grads)
+    return _output_picture(args, picture, format)
+
+
+def _output_picture(args: argparse.Namespace, picture, format: str | None = None) -> int:
+    """Render the picture and write it to -o (or stdout); one line saying what was written."""
+    from .rendering import choose_engine, render
+
+    format = format or args.format or _format_of(args.output) or "svg"
+    if format in ("png", "pdf") and args.output in (None, "-"):
+        raise CLIError(f"--format {format}: give the file to write with -o FILE")
     data = render(picture, format, args.engine)
     if args.output in (None, "-"):
         sys.stdout.write(data.decode("utf-8"))
@@ -480,6 +493,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 12)")
     p.add_argument("--digits", type=_digits, default=4,
                    help="significant digits for floats (default 4)")
+    p.add_argument("--diff", metavar="OLD", help="draw what changed from network OLD: every "
+                   "weight and bias as old -> new")
+    p.add_argument("--sgd-step", metavar="LR", help="draw one gradient-descent step for --input "
+                   "and --target: before - LR*gradient = after")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("gallery", help="remake the gallery of diagrams (render/ in the repository)")
@@ -509,6 +526,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the Graphviz for --frames and --html: " + ENGINE_HELP)
     p.set_defaults(func=cmd_step)
     cli_exercise.add_commands(sub)
+
+    from . import cli_train  # here: cli_train imports this module's helpers
+    cli_train.add_commands(sub)
     return parser
 
 

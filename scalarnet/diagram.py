@@ -256,7 +256,7 @@ def _check_match(net: Network, trace: Trace) -> None:
 def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str = "network",
             neuron: str | None = None, layer: str | None = None, threshold: int = THRESHOLD,
             keep: int | None = None, digits: int | None = 4,
-            gradients: Gradients | None = None) -> Diagram:
+            gradients: Gradients | None = None, diff: Network | None = None) -> Diagram:
     """The network (with the values of `trace`, if given) as a graphviz Digraph; see the module doc.
 
     `subject` is a Network, or a Trace alone (it records every weight). With
@@ -264,7 +264,8 @@ def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str =
     (a layer name) narrows the drawing to that neuron or layer. Layers and sums
     wider than `threshold` show their first and last `keep` items (default
     ``min(4, threshold // 2)``). Floats are written with `digits` significant
-    digits (None: in full); ints and fractions always in full.
+    digits (None: in full); ints and fractions always in full. `diff=old` draws
+    what changed from the network `old` to `subject` (scalarnet.diagram_diff).
 
     >>> from scalarnet import Network
     >>> net = Network.from_tutorial_weights({'node0': [1, 1], 'node1': [1, -1], 'output': [1, -1]})
@@ -274,6 +275,14 @@ def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str =
     """
     if view not in VIEWS:
         raise DiagramError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
+    if diff is not None:  # what changed from the network `diff` to `subject`: diagram_diff
+        if not isinstance(subject, Network) or not isinstance(diff, Network) or trace or gradients \
+                or view != "network" or neuron or layer:
+            raise DiagramError("diff= draws two networks' weights (diagram(new, diff=old)): give "
+                               "two Networks and no trace, gradients, view, neuron or layer")
+        from .diagram_diff import diff_diagram
+
+        return diff_diagram(diff, subject, digits=digits, threshold=threshold)
     if gradients is not None:
         trace = _gradients_trace(gradients, subject, trace, view)
     if view == "network" and (neuron is not None or layer is not None):

@@ -38,7 +38,7 @@ def examples() -> list[str]:
     """The names of the bundled example networks, sorted.
 
     >>> examples()
-    ['iris-mlp', 'tutorial-deep', 'tutorial-forward', 'tutorial-relu', 'tutorial-tanh']
+    ['iris-mlp', 'loan', 'tutorial-deep', 'tutorial-forward', 'tutorial-relu', 'tutorial-tanh', 'xor']
     """
     folder = resources.files("scalarnet") / "examples"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))

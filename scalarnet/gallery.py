@@ -64,6 +64,7 @@ def pictures() -> dict[str, Diagram]:
     large, x = large_network()
     shape = "-".join(str(w) for w in LARGE_WIDTHS)
     result[f"random-{shape}.svg"] = diagram(large, large.trace(x))
+    result.update(_training_pictures())
     return result
 
 
@@ -73,6 +74,49 @@ def _exercise_diagram(deep: Network) -> Diagram:
     from .exercise_pages import diagram as sheet_diagram
 
     return sheet_diagram(make(deep, deep.example_input, seed=1))
+#: The training runs drawn in the gallery, as the README's `scalarnet train` commands run them.
+TRAINING_RUNS = {"xor": ("y", {"loss": "binary_cross_entropy", "lr": 0.5, "epochs": 300}),
+                 "loan": ("approved", {"loss": "binary_cross_entropy", "lr": 0.001, "epochs": 100})}
+
+
+def training_run(name: str):
+    """The bundled network `name` before and after its training run, and the run's history."""
+    import copy
+
+    from .datasets import load_rows
+    from .training import fit
+
+    before = files.load(name)
+    after = copy.deepcopy(before)
+    rows = load_rows(name)[1]
+    n = len(before.inputs)
+    history = fit(after, [r[:n] for r in rows], [r[n:] for r in rows], **TRAINING_RUNS[name][1])
+    return before, after, history
+
+
+def _training_pictures() -> dict[str, Diagram]:
+    """What XOR's training changed, and one gradient-descent step of the tutorial's deep network."""
+    from .backprop import gradients, sgd_step
+    from .diagram_diff import diff_diagram
+
+    before, after, _ = training_run("xor")
+    deep = files.load("tutorial-deep")
+    stepped = files.load("tutorial-deep")
+    g = gradients(deep, deep.example_input, [180])
+    sgd_step(stepped, deep.example_input, [180], 0.01)
+    return {"xor-trained-diff.svg": diagram(after, diff=before),
+            "tutorial-deep-sgd-step.svg": diff_diagram(deep, stepped, gradients=g, lr=0.01)}
+
+
+def plots() -> dict[str, bytes]:
+    """File name -> SVG drawn by matplotlib (the loan run's loss curve); empty without matplotlib."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return {}
+    from .training_plot import plot_svg
+
+    return {"loan-training-loss.svg": plot_svg(training_run("loan")[2], "loan")}
 
 
 def write(directory: str | os.PathLike, engine: str = ENGINE) -> list[Path]:
@@ -83,5 +127,9 @@ def write(directory: str | os.PathLike, engine: str = ENGINE) -> list[Path]:
     for name, picture in pictures().items():
         path = directory / name
         path.write_bytes(render(picture, "svg", engine))
+        written.append(path)
+    for name, svg in plots().items():
+        path = directory / name
+        path.write_bytes(svg)
         written.append(path)
     return written

@@ -36,10 +36,17 @@ def test_gallery_has_every_bundled_example():
             "random-784-128-64-10.svg"} <= names
 
 
+# drawn by matplotlib (when installed), not Graphviz
+PLOTS = ["loan-training-loss.svg"]
+
+
 def test_gallery_files_are_the_ones_it_makes(remade):
     # *-screenshot.png: pictures of pages in a browser, for the README; the gallery draws none
-    kept = [p.name for p in RENDER.glob("*") if not p.name.endswith("-screenshot.png")]
-    assert sorted(kept) == sorted(p.name for p in remade.glob("*")), (
+    kept = sorted(p.name for p in RENDER.glob("*") if not p.name.endswith("-screenshot.png"))
+    drawn = sorted(p.name for p in remade.glob("*"))
+    if not gallery.plots():  # no matplotlib here: the plots are not remade
+        drawn = sorted(drawn + PLOTS)
+    assert kept == drawn, (
         f"render/ has missing or extra files: run `{REMAKE}` (and delete files it does not make)")
 
 
@@ -51,6 +58,19 @@ def test_gallery_file_is_current(name, remade):
     versions = [v[1].decode() if v else "?" for v in versions]
     why = "" if versions[0] == versions[1] else f" (drawn by Graphviz {versions[0]}, here {versions[1]})"
     assert old == new, f"render/{name} is stale{why}: run `{REMAKE}`"
+
+
+@pytest.mark.parametrize("name", PLOTS)
+def test_gallery_plot_is_current(name, remade):
+    pytest.importorskip("matplotlib", reason="the loss curve is drawn by matplotlib (pip install matplotlib)")
+    import matplotlib
+
+    assert sorted(gallery.plots()) == PLOTS
+    old = (RENDER / name).read_bytes()
+    drawn_by = re.search(rb"Matplotlib v([^,<\s]+)", old)
+    if drawn_by is None or drawn_by[1].decode() != matplotlib.__version__:
+        pytest.skip(f"render/{name} was drawn by another matplotlib than {matplotlib.__version__}")
+    assert old == (remade / name).read_bytes(), f"render/{name} is stale: run `{REMAKE}`"
 
 
 @pytest.mark.parametrize("where, message", [
@@ -66,4 +86,4 @@ def test_gallery_cli_cannot_write_one_line_exit_2(where, message, tmp_path, caps
 def test_gallery_cli_prints_each_path(tmp_path, capsys):
     assert main(["gallery", str(tmp_path)]) == 0
     assert capsys.readouterr().out == "".join(
-        f"{tmp_path / name}\n" for name in gallery.pictures())
+        f"{tmp_path / name}\n" for name in list(gallery.pictures()) + list(gallery.plots()))
