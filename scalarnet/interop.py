@@ -260,3 +260,8 @@ def _network(place: str, weights: list, biases: list, activations: list, inputs,
         renamed = [Neuron(new, n.weights, n.bias) for new, n in zip(outputs, last.neurons)]
         net.layers[-1] = Layer(last.name, renamed, last.activation)
     return Network(net.layers, inputs=net.inputs, name=name, **kwargs)
+
+
+# -- model files, read as data (their own modules; re-exported here) ------------------------------
+
+from .onnx_io import from_onnx, to_onnx  # noqa: E402
