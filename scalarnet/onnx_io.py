@@ -28,9 +28,7 @@ import os
 
 from .activations import get_activation
 from .errors import ScalarnetError
-from .layer import Layer
 from .network import Network
-from .neuron import Neuron
 
 __all__ = ["from_onnx", "to_onnx", "OPS"]
 
@@ -88,26 +86,10 @@ def from_onnx(source, inputs=None, name: str | None = None, **kwargs) -> Network
         else:
             tensor = reader.input_name
             inputs = [tensor] if n_in == 1 else [f"{tensor}_{i}" for i in range(n_in)]
-    built = []
-    used = set()
-    for k, (layer_name, weights, biases, activation) in enumerate(layers):
-        neuron_names = None
-        if names and k < len(names.get("neurons", ())) and len(names["neurons"][k]) == len(weights):
-            neuron_names = names["neurons"][k]
-        if neuron_names is None:
-            last = k == len(layers) - 1
-            neuron_names = (["output"] if len(weights) == 1 else [f"output_{j}" for j in range(len(weights))]
-                            ) if last else [f"node{k}_{j}" for j in range(len(weights))]
-        layer_name = _unique(layer_name, used)
-        try:
-            neurons = [Neuron(n, w, b) for n, w, b in zip(neuron_names, weights, biases)]
-            built.append(Layer(layer_name, neurons, activation))
-        except ScalarnetError as e:
-            raise _model_error(f"{label}: layer {layer_name!r}: {e}") from None
-    try:
-        return Network(built, inputs=list(inputs), name=name or graph.name or "onnx", **kwargs)
-    except ScalarnetError as e:
-        raise _model_error(f"{label}: {e}") from None
+    from .interop import _file_network
+
+    neuron_names = names.get("neurons") if names else None
+    return _file_network(label, layers, inputs, name or graph.name or "onnx", kwargs, neuron_names)
 
 
 def _unique(name: str, used: set) -> str:
