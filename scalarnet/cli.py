@@ -141,7 +141,8 @@ def _digits(text: str) -> int:
 
 
 def add_net_arguments(p: argparse.ArgumentParser, inputs_file: bool = False) -> None:
-    p.add_argument("net", metavar="NET", help="a network file or a bundled example's name")
+    p.add_argument("net", metavar="NET", help="a network file (.json, .onnx, .keras, .h5) or a "
+                   "bundled example's name")
     p.add_argument("--input", nargs="+", metavar="VALUE",
                    help="input values in order (40 0) or by name (age=40 retired=0); "
                         "default: the network's example input")
@@ -399,6 +400,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import cli_models
     parser = _Parser(
         prog="scalarnet",
         description="See exactly what a neural network computes, one neuron at a time.")
@@ -506,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="the Graphviz for --frames and --html: " + ENGINE_HELP)
     p.set_defaults(func=cmd_step)
+    cli_models.add_commands(sub)
     return parser
 
 

@@ -295,3 +295,16 @@ def _file_network(label: str, layers: list, inputs: list, name: str, kwargs: dic
 
 from .keras_io import from_keras  # noqa: E402
 from .onnx_io import from_onnx, to_onnx  # noqa: E402
+
+
+def load_model_file(path) -> Network:
+    """A network from a model file, by its suffix: `.onnx` (from_onnx), `.keras` or `.h5` (from_keras)."""
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".onnx":
+        return from_onnx(path)
+    if suffix in (".keras", ".h5"):
+        return from_keras(path)
+    raise ModelError(f"{str(path)!r}: not a model file scalarnet reads by its suffix "
+                     "(.onnx, .keras, .h5)")

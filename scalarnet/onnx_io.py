@@ -14,8 +14,9 @@ multiplied in (in float64). Anything else is a `ModelError` naming the node.
 rounded), one `Gemm` per layer named after it, and the activation after it
 (leaky_relu as `Where(z > 0, z, slope*z)`, with the slope a float64 tensor:
 `LeakyRelu`'s alpha is a float32 attribute, which would round a slope of 0.01,
-and onnxruntime has no float64 LeakyRelu). The input and neuron names
-go into the model's metadata, so `from_onnx(to_onnx(net))` gives them back.
+and onnxruntime has no float64 LeakyRelu). The input and neuron names,
+the description and the example input go into the model's metadata (JSON under
+`scalarnet.network`), so `from_onnx(to_onnx(net))` gives them back.
 
 Only the `onnx` package is needed (`pip install scalarnet[onnx]`), imported when
 a model is read or written.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from .activations import get_activation
 from .errors import ScalarnetError
@@ -38,7 +40,8 @@ OPS = ("Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh",
 MIN_OPSET = 13
 _ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax"}
 _FLOATS = ("float16", "float32", "float64")
-_METADATA = "scalarnet.names"  # JSON: {"inputs": [...], "neurons": [[...], ...]}
+# JSON: {"inputs": [...], "neurons": [[...], ...], "description": "...", "example_input": [...]}
+_METADATA = "scalarnet.network"
 
 
 def _model_error(message: str) -> ScalarnetError:
@@ -64,7 +67,8 @@ def from_onnx(source, inputs=None, name: str | None = None, **kwargs) -> Network
 
     Input names are `inputs`, else the ones scalarnet wrote into the file, else the
     graph input's name with an index (`input_0`, `input_1`, ...; the name alone for
-    one feature). Layers are named after their `Gemm`/`MatMul` nodes; `name`
+    one feature). Layers are named after their `Gemm`/`MatMul` nodes (`/fc1/Gemm`,
+    as torch.onnx.export names them, is `fc1`); `name`
     defaults to the graph's name; `kwargs` (`description`, `example_input`) go to
     `Network`.
     """
@@ -89,6 +93,9 @@ def from_onnx(source, inputs=None, name: str | None = None, **kwargs) -> Network
     from .interop import _file_network
 
     neuron_names = names.get("neurons") if names else None
+    for key in ("description", "example_input"):
+        if names and key in names and key not in kwargs:
+            kwargs[key] = names[key]
     return _file_network(label, layers, inputs, name or graph.name or "onnx", kwargs, neuron_names)
 
 
@@ -295,6 +302,9 @@ class _Reader:
                 raise self.fail(node, k, f"{matrix.shape[1]} inputs per neuron after a layer of {before}")
         biases = [0.0] * matrix.shape[0] if bias is None else bias.tolist()
         name = node.name or (node.output[0] if node.output else f"{node.op_type}_{k}")
+        torch_style = re.fullmatch(r"/(.+)/(?:Gemm|MatMul)", name)  # torch.onnx.export: /fc1/Gemm
+        if torch_style:
+            name = torch_style[1]
         self.layers.append([name, matrix.tolist(), biases, None])
 
     def bias_vector(self, node, k: int, value, n_out: int, where: str):
@@ -517,6 +527,10 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
                               producer_name="scalarnet")
     model.ir_version = min(model.ir_version, 8)  # readable by older runtimes too
     names = {"inputs": list(net.inputs), "neurons": [[n.name for n in l.neurons] for l in net.layers]}
+    if net.description:
+        names["description"] = net.description
+    if net.example_input is not None:
+        names["example_input"] = [float(v) for v in net.example_input]
     helper.set_model_props(model, {_METADATA: json.dumps(names)})
     onnx.checker.check_model(model)
     if path is not None:
