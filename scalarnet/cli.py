@@ -254,8 +254,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise CLIError("give either --input or --weights-only, not both")
     if args.target and args.weights_only:
         raise CLIError("--target draws gradients, which need the values: drop --weights-only")
-    if args.target and args.view == "network":
-        raise CLIError("--target draws gradients in the ops view: drop --view network")
+    if args.target and args.view in ("network", "layers"):
+        raise CLIError(f"--target draws gradients in the ops view: drop --view {args.view}")
     trace = grads = None
     if not args.weights_only and (args.input or net.example_input is not None):
         trace = net.trace(one_input(args, net))
@@ -460,9 +460,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_net_arguments(p)
     p.add_argument("--weights-only", action="store_true",
                    help="draw weights and biases only, no values (also for an example)")
-    p.add_argument("--view", choices=("network", "ops"),
+    p.add_argument("--view", choices=("network", "ops", "layers"),
                    help="network: neurons and weights (default); ops: every multiply, add, "
-                        "bias and activation as its own node")
+                        "bias and activation as its own node; layers: one box per layer "
+                        "(for big networks)")
     p.add_argument("--neuron", metavar="LAYER.NEURON", help="ops view of this neuron only")
     p.add_argument("--layer", metavar="NAME", help="ops view of this layer only")
     p.add_argument("-o", "--output", metavar="FILE",

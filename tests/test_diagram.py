@@ -510,7 +510,7 @@ def test_softmax_layer_written_per_neuron():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"view": "opz"}, DiagramError, r"unknown view 'opz' \(known: network, ops\)"),
+    ({"view": "opz"}, DiagramError, r"unknown view 'opz' \(known: network, ops, layers\)"),
     ({"neuron": "node0_1"}, DiagramError, r"neuron= and layer= choose what the ops view shows: use view='ops'"),
     ({"view": "ops", "neuron": "node0_1", "layer": "hidden1"}, DiagramError,
      r"give neuron= or layer=, not both \(got 'node0_1' and 'hidden1'\)"),
