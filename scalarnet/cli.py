@@ -469,8 +469,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE",
                    help="the file to write (default: SVG or DOT to stdout)")
     p.add_argument("--format", choices=("svg", "png", "pdf", "dot"),
-                   help="default: from the -o file name, else svg; png and pdf need the "
-                        "system Graphviz")
+                   help="default: from the -o file name, else svg; pdf needs the system "
+                        "Graphviz; png uses it when installed, else resvg")
     p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
     p.add_argument("--target", nargs="+", metavar="VALUE",
                    help="also draw every gradient for this target (the ops view)")
