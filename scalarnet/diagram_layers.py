@@ -46,7 +46,7 @@ def draw_layers(subject, trace=None, *, digits: int | None = 4) -> Diagram:
     for k, layer in enumerate(drawn.layers, start=1):
         n, n_in = len(layer.neurons), widths[k - 1]
         params = _parameters(layer)
-        lines = [layer.name, f"{n} neurons, {_activation_name(layer.activation)}",
+        lines = [layer.name, f"{n} neuron{'' if n == 1 else 's'}, {_activation_name(layer.activation)}",
                  f"{params:,} parameters"]
         if drawn.traced:
             lines.append("values: " + _summary(layer.a, digits))

@@ -29,7 +29,7 @@ def test_layer_view_of_the_deep_tutorial_shows_each_layer_once():
         " W 2x2",
         "hidden2\n2 neurons, relu\n6 parameters\nvalues: min 0, mean 13.0, max 26\nrelu: 1 of 2 at 0",
         " W 2x2",
-        "output\n1 neurons, identity\n3 parameters\nvalues: min 182, mean 182.0, max 182",
+        "output\n1 neuron, identity\n3 parameters\nvalues: min 182, mean 182.0, max 182",
         " W 1x2",
     ]
 
