@@ -294,7 +294,7 @@ def _file_network(label: str, layers: list, inputs: list, name: str, kwargs: dic
 # -- model files, read as data (their own modules; re-exported here) ------------------------------
 
 from .keras_io import from_keras  # noqa: E402
-from .onnx_io import from_onnx, to_onnx  # noqa: E402
+from .onnx_io import from_onnx, to_onnx  # noqa: E402, F401 - re-exported
 
 
 def load_model_file(path) -> Network:

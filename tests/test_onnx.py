@@ -328,3 +328,26 @@ def test_from_onnx_of_skl2onnx_agrees_with_sklearn():
     want = model.predict(iris.data[:, :3])
     for row, out in zip(iris.data[:, :3].tolist(), want.tolist()):
         assert close(net.forward(row)[0], out, 1e-12), (row, out)
+
+
+def test_from_onnx_of_a_skl2onnx_classifier_reads_the_chosen_output():
+    pytest.importorskip("sklearn", reason="needs scikit-learn (pip install scikit-learn)")
+    skl2onnx = pytest.importorskip("skl2onnx", reason="needs skl2onnx (pip install skl2onnx)")
+    from sklearn.datasets import load_iris
+    from sklearn.neural_network import MLPClassifier
+    from skl2onnx.common.data_types import DoubleTensorType
+
+    iris = load_iris()
+    model = MLPClassifier(hidden_layer_sizes=(6,), alpha=1.0, solver="lbfgs", max_iter=2000, random_state=1)
+    model.fit(iris.data, iris.target)
+    onx = skl2onnx.to_onnx(model, initial_types=[("X", DoubleTensorType([None, 4]))], target_opset=17,
+                           options={"zipmap": False})
+    with pytest.raises(ModelError, match=r"2 graph outputs \('label', 'probabilities'\); scalarnet reads "
+                                         r"one: choose it with from_onnx\(..., output=NAME\)"):
+        from_onnx(onx)
+    with pytest.raises(ModelError, match=r"no graph output 'probs' \(outputs: 'label', 'probabilities'\)"):
+        from_onnx(onx, output="probs")
+    net = from_onnx(onx, output="probabilities")
+    want = model.predict_proba(iris.data)
+    for row, out in zip(iris.data.tolist(), want.tolist()):
+        assert all(close(a, b, 1e-12) for a, b in zip(net.forward(row), out)), (row, out)
