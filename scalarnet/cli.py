@@ -141,7 +141,8 @@ def _digits(text: str) -> int:
 
 
 def add_net_arguments(p: argparse.ArgumentParser, inputs_file: bool = False) -> None:
-    p.add_argument("net", metavar="NET", help="a network file or a bundled example's name")
+    p.add_argument("net", metavar="NET", help="a network file (.json, .onnx, .keras, .h5) or a "
+                   "bundled example's name")
     p.add_argument("--input", nargs="+", metavar="VALUE",
                    help="input values in order (40 0) or by name (age=40 retired=0); "
                         "default: the network's example input")
@@ -258,8 +259,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise CLIError("give either --input or --weights-only, not both")
     if args.target and args.weights_only:
         raise CLIError("--target draws gradients, which need the values: drop --weights-only")
-    if args.target and args.view == "network":
-        raise CLIError("--target draws gradients in the ops view: drop --view network")
+    if args.target and args.view in ("network", "layers"):
+        raise CLIError(f"--target draws gradients in the ops view: drop --view {args.view}")
     trace = grads = None
     if not args.weights_only and (args.input or net.example_input is not None):
         trace = net.trace(one_input(args, net))
@@ -414,6 +415,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import cli_models
     parser = _Parser(
         prog="scalarnet",
         description="See exactly what a neural network computes, one neuron at a time.")
@@ -473,16 +475,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_net_arguments(p)
     p.add_argument("--weights-only", action="store_true",
                    help="draw weights and biases only, no values (also for an example)")
-    p.add_argument("--view", choices=("network", "ops"),
+    p.add_argument("--view", choices=("network", "ops", "layers"),
                    help="network: neurons and weights (default); ops: every multiply, add, "
-                        "bias and activation as its own node")
+                        "bias and activation as its own node; layers: one box per layer "
+                        "(for big networks)")
     p.add_argument("--neuron", metavar="LAYER.NEURON", help="ops view of this neuron only")
     p.add_argument("--layer", metavar="NAME", help="ops view of this layer only")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="the file to write (default: SVG or DOT to stdout)")
     p.add_argument("--format", choices=("svg", "png", "pdf", "dot"),
-                   help="default: from the -o file name, else svg; png and pdf need the "
-                        "system Graphviz")
+                   help="default: from the -o file name, else svg; pdf needs the system "
+                        "Graphviz; png uses it when installed, else resvg")
     p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
     p.add_argument("--target", nargs="+", metavar="VALUE",
                    help="also draw every gradient for this target (the ops view)")
@@ -529,6 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import cli_train  # here: cli_train imports this module's helpers
     cli_train.add_commands(sub)
+    cli_models.add_commands(sub)
     return parser
 
 

@@ -1,12 +1,14 @@
 """Diagrams: a network and, optionally, one traced pass, built as a graphviz.Digraph (DOT text).
 
 Building a diagram only builds text: no file is touched and no program runs
-(`scalarnet.rendering.render` turns the DOT into SVG). Two views:
+(`scalarnet.rendering.render` turns the DOT into SVG). Three views:
 
 - ``view="network"``: inputs on the left, one column per layer, every edge
   labelled with its weight (blue positive, red negative, width by magnitude),
   every neuron with its bias and, with a trace, its arithmetic and value
   (``3*2 + 5*4 = 26``, ``relu(-13) = 0``); the output layer emphasised.
+- ``view="layers"``: one box per layer with its width, activation, parameter
+  count and, with a trace, its values' min, mean and max (`scalarnet.diagram_layers`).
 - ``view="ops"``: every multiply, add, bias and activation as its own node,
   for the whole network, one layer (``layer="hidden1"``) or one neuron
   (``neuron="hidden1.node0_1"``). With ``gradients=`` (`scalarnet.backprop`),
@@ -42,7 +44,7 @@ from .trace import Trace, activation_text, values_text
 
 __all__ = ["Diagram", "DiagramError", "VIEWS", "diagram", "dot_text"]
 
-VIEWS = ("network", "ops")
+VIEWS = ("network", "ops", "layers")
 THRESHOLD = 12  # a layer (or a sum) with more than this many items is summarised
 KEEP = 4  # items shown at each end of a summarised layer or sum
 WIDTH = 44  # characters of arithmetic per line before it wraps
@@ -50,6 +52,11 @@ WIDTH = 44  # characters of arithmetic per line before it wraps
 # apart; more get `xlabel`s, which cost nothing in layout (labels on a 784-wide layer
 # take Graphviz minutes) but may overlap where edges cross.
 EDGE_LABELS = 32
+# More drawn edges than this between two columns (a --threshold above 16): only each
+# neuron's STRONGEST edges (largest |weight|) are labelled, else the labels smear into
+# a band; the title says so.
+MAX_LABELLED = 64
+STRONGEST = 3
 
 POSITIVE, NEGATIVE, NEUTRAL = "#2166ac", "#b2182b", "#8c8c8c"
 OUTPUT_FILL, INPUT_FILL = "#fff2b3", "#e8f0fa"
@@ -285,11 +292,15 @@ def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str =
         return diff_diagram(diff, subject, digits=digits, threshold=threshold)
     if gradients is not None:
         trace = _gradients_trace(gradients, subject, trace, view)
-    if view == "network" and (neuron is not None or layer is not None):
+    if view != "ops" and (neuron is not None or layer is not None):
         raise DiagramError("neuron= and layer= choose what the ops view shows: use view='ops'")
     if neuron is not None and layer is not None:
         raise DiagramError(f"give neuron= or layer=, not both (got {neuron!r} and {layer!r})")
     options = _Options(threshold, keep, digits)
+    if view == "layers":  # one box per layer: its own module
+        from .diagram_layers import draw_layers
+
+        return draw_layers(subject, trace, digits=digits)
     drawn = _Pass(subject, trace)
     graph = Diagram(graph_attr=_GRAPH, node_attr=_NODES, edge_attr=_EDGES)
     if view == "network":
@@ -321,9 +332,20 @@ def _gradients_trace(gradients: Gradients, subject, trace: Trace | None, view: s
 def _title(drawn: _Pass, options: _Options) -> str:
     widths = "-".join(str(w) for w in [len(drawn.input_names)] + [len(l.neurons) for l in drawn.layers])
     if not drawn.traced:
-        return _label([f"{drawn.name} ({widths}): weights and biases"])
-    return _label([f"{drawn.name} ({widths}): input {_values(drawn.input_values, options)}"
-                   f" -> output {_values(drawn.output, options)}"])
+        lines = [f"{drawn.name} ({widths}): weights and biases"]
+    else:
+        lines = [f"{drawn.name} ({widths}): input {_values(drawn.input_values, options)}"
+                 f" -> output {_values(drawn.output, options)}"]
+    if any(_crowded(layer, options) for layer in drawn.layers):
+        lines.append(f"(over {MAX_LABELLED} edges between two columns: only the {STRONGEST} "
+                     "largest |weights| into each neuron are labelled)")
+    return _label(lines, left=len(lines) > 1)
+
+
+def _crowded(layer, options: _Options) -> bool:
+    """Whether the edges drawn into this layer are too many to label every one."""
+    return (len(options.shown(len(layer.neurons))[0])
+            * len(options.shown(len(layer.neurons[0].weights))[0]) > MAX_LABELLED)
 
 
 def _values(values: list, options: _Options) -> str:
@@ -431,13 +453,19 @@ def _draw_weights(graph: Diagram, k: int, layer, options: _Options) -> bool:
     sources, hidden_in = options.shown(n_in)
     widest = _widest(layer)
     few = len(shown) * len(sources) <= EDGE_LABELS
-    label = {} if few else {"fontsize": "8"}
+    crowded = _crowded(layer, options)
     for j in shown:
         neuron = layer.neurons[j]
+        labelled = sources
+        if crowded:
+            by_size = sorted(sources, key=lambda i: -_magnitude(neuron.weights[i]))
+            labelled = set(by_size[:STRONGEST])
         for i in sources:
             w = neuron.weights[i]
             colour = _colour(w)
-            label["label" if few else "xlabel"] = dot_text(fmt(w, options.digits))
+            label = {} if few else {"fontsize": "8"}
+            if i in labelled:
+                label["label" if few else "xlabel"] = dot_text(fmt(w, options.digits))
             graph.edge(f"L{k - 1}N{i}", f"L{k}N{j}", color=colour, fontcolor=colour,
                        penwidth=_penwidth(w, widest), **label)
         if hidden_in:
@@ -445,6 +473,16 @@ def _draw_weights(graph: Diagram, k: int, layer, options: _Options) -> bool:
     if hidden:  # keep the left-out neurons' node in its column
         graph.edge(f"L{k - 1}T", f"L{k}M", style="invis")
     return few
+
+
+def _magnitude(weight) -> float:
+    """|weight| as a float for ranking; NaN and infinities rank first (they are what to see)."""
+    if not is_finite(weight):
+        return float("inf")
+    try:
+        return float(abs(weight))
+    except OverflowError:
+        return float("inf")
 
 
 def _widest(layer):

@@ -28,6 +28,8 @@ from .neuron import Neuron
 from .numbers import check_number
 
 FORMAT = "scalarnet.network/1"
+#: Model files `load` reads through scalarnet.interop (ONNX, Keras 3, legacy Keras).
+MODEL_SUFFIXES = (".onnx", ".keras", ".h5")
 
 _NETWORK_KEYS = ("format", "name", "description", "inputs", "example_input", "layers")
 _LAYER_KEYS = ("name", "activation", "slope", "neurons")
@@ -58,6 +60,10 @@ def load(source: str | os.PathLike, activation: str | Activation | None = None) 
     if activation is not None:
         activation = get_activation(activation)  # a typo is reported before the file is read
     path = Path(source)
+    if path.suffix.lower() in MODEL_SUFFIXES and path.is_file():
+        from .interop import load_model_file  # ONNX and Keras files, read as data
+
+        return _with_hidden_activation(load_model_file(path), activation)
     if path.is_file():
         text = _read(path)
         label = str(source)
@@ -130,14 +136,26 @@ def from_dict(data: object, activation: str | Activation | None = None) -> Netwo
     _check_keys(data, _NETWORK_KEYS, "the network")
     layers_data = _get(data, "layers", list, "the network")
     layers = [_layer(layer, i) for i, layer in enumerate(layers_data)]
-    if activation is not None:
-        layers = [Layer(layer.name, layer.neurons, activation) for layer in layers[:-1]] + layers[-1:]
+    layers = _replace_hidden(layers, activation)
     inputs = data.get("inputs")
     if inputs is not None and not isinstance(inputs, list):
         raise FileFormatError(f'"inputs": expected a list of names, got {inputs!r}')
     return Network(layers, inputs=inputs, name=data.get("name", "network"),
                    description=data.get("description", ""),
                    example_input=data.get("example_input"))
+
+
+def _replace_hidden(layers: list, activation) -> list:
+    if activation is None:
+        return layers
+    return [Layer(layer.name, layer.neurons, activation) for layer in layers[:-1]] + layers[-1:]
+
+
+def _with_hidden_activation(net: Network, activation) -> Network:
+    if activation is None:
+        return net
+    return Network(_replace_hidden(net.layers, activation), inputs=net.inputs, name=net.name,
+                   description=net.description, example_input=net.example_input)
 
 
 def _layer(data: object, i: int) -> Layer:

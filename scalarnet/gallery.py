@@ -1,10 +1,11 @@
-"""The gallery in render/: an SVG of every bundled example and a few more views, remade by one command.
+"""The gallery in render/: an SVG of every bundled example, a few more views and a PNG, remade by one command.
 
     scalarnet gallery render/
 
 The gallery is drawn with the embedded Graphviz (engine "wasm"), which gives the
 same bytes on any machine, so tests/test_gallery.py can remake it and find a
-stale file anywhere. Building the pictures draws nothing; `write` renders them.
+stale file anywhere; its PNG is that SVG rasterised by resvg with the bundled
+font, byte-deterministic too. Building the pictures draws nothing; `write` renders them.
 """
 
 from __future__ import annotations
@@ -63,7 +64,11 @@ def pictures() -> dict[str, Diagram]:
     result["tutorial-deep-exercise.svg"] = _exercise_diagram(deep)
     large, x = large_network()
     shape = "-".join(str(w) for w in LARGE_WIDTHS)
-    result[f"random-{shape}.svg"] = diagram(large, large.trace(x))
+    large_trace = large.trace(x)
+    result[f"random-{shape}.svg"] = diagram(large, large_trace)
+    result[f"random-{shape}-layers.svg"] = diagram(large, large_trace, view="layers")
+    # a PNG with no system Graphviz: the embedded one's SVG, rasterised by resvg (scalarnet.raster)
+    result["tutorial-deep.png"] = diagram(deep, trace)
     result.update(_training_pictures())
     return result
 
@@ -126,7 +131,7 @@ def write(directory: str | os.PathLike, engine: str = ENGINE) -> list[Path]:
     written = []
     for name, picture in pictures().items():
         path = directory / name
-        path.write_bytes(render(picture, "svg", engine))
+        path.write_bytes(render(picture, path.suffix.lstrip("."), engine))
         written.append(path)
     for name, svg in plots().items():
         path = directory / name

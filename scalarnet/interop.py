@@ -260,3 +260,51 @@ def _network(place: str, weights: list, biases: list, activations: list, inputs,
         renamed = [Neuron(new, n.weights, n.bias) for new, n in zip(outputs, last.neurons)]
         net.layers[-1] = Layer(last.name, renamed, last.activation)
     return Network(net.layers, inputs=net.inputs, name=name, **kwargs)
+
+
+def _file_network(label: str, layers: list, inputs: list, name: str, kwargs: dict,
+                  neuron_names: list | None = None) -> Network:
+    """A Network from (layer name, rows, biases, activation) read from a model file.
+
+    Neurons are named as `Network.from_matrices` names them, unless `neuron_names`
+    has a list of the right length for a layer; a layer name seen before gets `_2`.
+    """
+    built, used = [], set()
+    for k, (layer_name, rows, biases, activation) in enumerate(layers):
+        names = neuron_names[k] if neuron_names and k < len(neuron_names) else None
+        if not isinstance(names, list) or len(names) != len(rows):
+            last = k == len(layers) - 1
+            names = ((["output"] if len(rows) == 1 else [f"output_{j}" for j in range(len(rows))])
+                     if last else [f"node{k}_{j}" for j in range(len(rows))])
+        unique, i = layer_name, 2
+        while unique in used:
+            unique, i = f"{layer_name}_{i}", i + 1
+        used.add(unique)
+        try:
+            neurons = [Neuron(n, w, b) for n, w, b in zip(names, rows, biases)]
+            built.append(Layer(unique, neurons, activation or "identity"))
+        except ScalarnetError as e:
+            raise ModelError(f"{label}: layer {unique!r}: {e}") from None
+    try:
+        return Network(built, inputs=list(inputs), name=name, **kwargs)
+    except ScalarnetError as e:
+        raise ModelError(f"{label}: {e}") from None
+
+
+# -- model files, read as data (their own modules; re-exported here) ------------------------------
+
+from .keras_io import from_keras  # noqa: E402
+from .onnx_io import from_onnx, to_onnx  # noqa: E402, F401 - re-exported
+
+
+def load_model_file(path) -> Network:
+    """A network from a model file, by its suffix: `.onnx` (from_onnx), `.keras` or `.h5` (from_keras)."""
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".onnx":
+        return from_onnx(path)
+    if suffix in (".keras", ".h5"):
+        return from_keras(path)
+    raise ModelError(f"{str(path)!r}: not a model file scalarnet reads by its suffix "
+                     "(.onnx, .keras, .h5)")

@@ -20,8 +20,9 @@ __all__ = ["RenderError", "available_engines", "choose_engine", "render"]
 
 FORMATS = ("dot", "pdf", "png", "svg")
 ENGINES = ("auto", "system", "wasm")
-# The embedded (WebAssembly) Graphviz has no cairo, so it makes SVG only.
-WASM_FORMATS = ("svg",)
+# The embedded (WebAssembly) Graphviz has no cairo, so it makes SVG only; PNG is that
+# SVG rasterised by resvg with the bundled font (scalarnet.raster), when resvg_py is installed.
+WASM_FORMATS = ("svg", "png")
 
 DotInput = Union[str, graphviz.Graph, graphviz.Digraph, graphviz.Source]
 
@@ -79,6 +80,7 @@ def choose_engine(engine: str = "auto", format: str = "svg") -> str:
             return "system"
         if format not in WASM_FORMATS:
             raise RenderError(_needs_system_message(format))
+        _check_raster(format)
         problem = _wasm_problem()
         if problem is not None:
             raise RenderError(
@@ -96,9 +98,10 @@ def choose_engine(engine: str = "auto", format: str = "svg") -> str:
         if not has_system:
             raise RenderError(_needs_system_message(format))
         raise RenderError(
-            f"engine 'wasm' cannot make format {format!r}, only 'svg': use engine"
+            f"engine 'wasm' cannot make format {format!r}, only 'svg' and 'png': use engine"
             " 'system' or 'auto' (the system Graphviz is installed) or format 'svg'"
         )
+    _check_raster(format)
     problem = _wasm_problem()
     if problem is not None:
         raise RenderError(
@@ -111,9 +114,10 @@ def choose_engine(engine: str = "auto", format: str = "svg") -> str:
 def render(dot: DotInput, format: str = "svg", engine: str = "auto") -> bytes:
     """Return the image Graphviz makes from ``dot`` (DOT text or a graphviz object) in ``format``.
 
-    ``format`` is ``"svg"`` (any engine), ``"png"`` or ``"pdf"`` (system
-    Graphviz only), or ``"dot"``, which returns the DOT source itself as UTF-8
-    bytes without running Graphviz. ``engine`` is ``"auto"``, ``"system"`` or
+    ``format`` is ``"svg"`` (any engine), ``"png"`` (the system Graphviz, or
+    the embedded one's SVG rasterised by resvg with the bundled DejaVu Sans
+    Mono, see `scalarnet.raster`), ``"pdf"`` (system Graphviz only), or
+    ``"dot"``, which returns the DOT source itself as UTF-8 bytes without running Graphviz. ``engine`` is ``"auto"``, ``"system"`` or
     ``"wasm"`` (see `choose_engine`). The same DOT gives the same bytes on the
     same engine. Nothing is printed: Graphviz warnings are discarded, and a
     Graphviz failure raises `RenderError` carrying its own message.
@@ -127,7 +131,24 @@ def render(dot: DotInput, format: str = "svg", engine: str = "auto") -> bytes:
         return source.encode("utf-8")
     if chosen == "system":
         return _render_system(source, format)
+    if format == "png":
+        from . import raster
+
+        return raster.svg_to_png(_render_wasm(source, "svg"))
     return _render_wasm(source, format)
+
+
+def _check_raster(format: str) -> None:
+    """PNG from the embedded Graphviz needs resvg_py (scalarnet.raster)."""
+    if format != "png":
+        return
+    from . import raster
+
+    problem = raster.problem()
+    if problem is not None:
+        raise RenderError(f"format 'png' without the system Graphviz needs resvg_py, which cannot "
+                          f"be imported ({problem}): pip install resvg_py, or install the system "
+                          f"Graphviz ({_INSTALL_SYSTEM})")
 
 
 def _source_text(dot: object) -> str:

@@ -510,7 +510,7 @@ def test_softmax_layer_written_per_neuron():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"view": "opz"}, DiagramError, r"unknown view 'opz' \(known: network, ops\)"),
+    ({"view": "opz"}, DiagramError, r"unknown view 'opz' \(known: network, ops, layers\)"),
     ({"neuron": "node0_1"}, DiagramError, r"neuron= and layer= choose what the ops view shows: use view='ops'"),
     ({"view": "ops", "neuron": "node0_1", "layer": "hidden1"}, DiagramError,
      r"give neuron= or layer=, not both \(got 'node0_1' and 'hidden1'\)"),
@@ -617,11 +617,19 @@ def test_cli_render_bad_input_one_line_exit_2(argv, message, capsys):
 
 
 @needs_wasm
-def test_cli_render_png_needs_system_graphviz(no_system_dot, tmp_path, capsys):
+def test_cli_render_png_without_system_graphviz_rasterises(no_system_dot, tmp_path, capsys):
+    pytest.importorskip("resvg_py", reason="needs resvg_py (pip install resvg_py)")
     code, out, err = run(capsys, "render", "tutorial-deep", "-o", str(tmp_path / "deep.png"))
+    assert (code, err) == (0, "") and out.endswith("Graphviz engine 'wasm')\n")
+    assert (tmp_path / "deep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_wasm
+def test_cli_render_pdf_needs_system_graphviz(no_system_dot, tmp_path, capsys):
+    code, out, err = run(capsys, "render", "tutorial-deep", "-o", str(tmp_path / "deep.pdf"))
     assert (code, out) == (2, "")
-    assert err.startswith("scalarnet: error: format 'png' needs the system Graphviz ('dot' on PATH)")
-    assert not (tmp_path / "deep.png").exists()
+    assert err.startswith("scalarnet: error: format 'pdf' needs the system Graphviz ('dot' on PATH)")
+    assert not (tmp_path / "deep.pdf").exists()
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -33,7 +33,7 @@ def test_gallery_has_every_bundled_example():
     names = set(gallery.pictures())
     assert {f"{name}.svg" for name in files.examples()} <= names
     assert {"tutorial-deep-ops.svg", "tutorial-deep-weights.svg",
-            "random-784-128-64-10.svg"} <= names
+            "random-784-128-64-10.svg", "random-784-128-64-10-layers.svg", "tutorial-deep.png"} <= names
 
 
 # drawn by matplotlib (when installed), not Graphviz

@@ -285,13 +285,6 @@ def test_render_falls_back_to_wasm_without_system_dot(no_system_dot, capfd):
 
 # --- errors ----------------------------------------------------------------------------
 
-NEEDS_SYSTEM_PNG = (
-    r"^format 'png' needs the system Graphviz \('dot' on PATH\), which is not installed: "
-    r"install it \(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz\) "
-    r"or use format 'svg', which the embedded Graphviz makes$"
-)
-
-
 @pytest.mark.parametrize(
     "format, engine, message",
     [
@@ -310,14 +303,12 @@ def test_render_rejects_unknown_names(format, engine, message):
 @pytest.mark.parametrize(
     "format, engine, message",
     [
-        ("png", "auto", NEEDS_SYSTEM_PNG),
-        ("png", "wasm", NEEDS_SYSTEM_PNG),
         ("pdf", "auto", r"^format 'pdf' needs the system Graphviz"),
         ("svg", "system", r"^engine 'system' needs the Graphviz 'dot' program on PATH.*"
                           r"apt-get install graphviz.*brew install graphviz"),
         ("png", "system", r"^engine 'system' needs the Graphviz 'dot' program on PATH"),
     ],
-    ids=["png-auto", "png-wasm", "pdf-auto", "svg-system", "png-system"],
+    ids=["pdf-auto", "svg-system", "png-system"],
 )
 def test_render_without_system_dot_says_how_to_install(no_system_dot, format, engine, message):
     with pytest.raises(RenderError, match=message):
@@ -338,12 +329,21 @@ def test_render_broken_system_dot_is_render_error(program, message, monkeypatch,
         render(NEURON_DOT, engine="system")
 
 
-def test_render_wasm_png_with_system_dot_points_to_system(fake_system_dot):
+@pytest.mark.parametrize("engine", ["auto", "wasm"])
+def test_render_png_without_system_dot_or_resvg_says_how_to_install(no_system_dot, monkeypatch, engine):
+    monkeypatch.setitem(sys.modules, "resvg_py", None)
+    with pytest.raises(RenderError, match=r"^format 'png' without the system Graphviz needs resvg_py, "
+                                          r"which cannot be imported \(.*\): pip install resvg_py, "
+                                          r"or install the system Graphviz \(.*apt-get install graphviz"):
+        render(NEURON_DOT, format="png", engine=engine)
+
+
+def test_render_wasm_pdf_with_system_dot_points_to_system(fake_system_dot):
     with pytest.raises(
         RenderError,
-        match=r"^engine 'wasm' cannot make format 'png', only 'svg': use engine 'system' or 'auto'",
+        match=r"^engine 'wasm' cannot make format 'pdf', only 'svg' and 'png': use engine 'system' or 'auto'",
     ):
-        render(NEURON_DOT, format="png", engine="wasm")
+        render(NEURON_DOT, format="pdf", engine="wasm")
 
 
 @pytest.mark.parametrize(
