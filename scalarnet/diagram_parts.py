@@ -27,7 +27,7 @@ NODES = {"shape": "box", "style": "rounded,filled", "fillcolor": "white",
 EDGES = {"fontname": "Courier", "fontsize": "10", "arrowsize": "0.6"}
 CLUSTER = {"style": "rounded,filled", "color": "#c8c8c8", "fillcolor": "#f6f6f6",
            "fontname": "Courier-Bold", "fontsize": "12", "labeljust": "c"}
-TITLE = {"shape": "plain", "style": "", "fontname": "Courier-Bold", "fontsize": "12"}
+TITLE = {"shape": "plaintext", "margin": "0", "style": "", "fontname": "Courier-Bold", "fontsize": "12"}
 MORE = {"style": "dashed,rounded", "color": NEUTRAL, "fontcolor": "#555555"}
 HIDDEN_EDGE = {"style": "dashed", "color": "#bbbbbb", "arrowhead": "none"}
 

@@ -50,7 +50,7 @@ HEAD = """digraph {
 	node [fillcolor=white fontname=Courier fontsize=11 margin="0.12,0.06" shape=box style="rounded,filled"]
 	edge [arrowsize=0.6 fontname=Courier fontsize=10]
 """
-TITLE = 'fontname="Courier-Bold" fontsize=12 shape=plain style=""'
+TITLE = 'fontname="Courier-Bold" fontsize=12 margin=0 shape=plaintext style=""'
 BLUE = 'color="#2166ac" fontcolor="#2166ac"'
 RED = 'color="#b2182b" fontcolor="#b2182b"'
 DEAD = 'color="#8c8c8c" fontcolor="#8c8c8c" penwidth=0.80 style=dashed'  # its input is 0
