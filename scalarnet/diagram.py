@@ -65,7 +65,7 @@ EDGE_LABELS = 32
 # took Graphviz 39 s for a 10 MB SVG, 300 layers of 12 (3,600 neurons, 43,000 labelled
 # edges) 47 s. Within these limits any view renders in a few seconds on either engine.
 MAX_NODES = 2000
-MAX_EDGES = 3000
+MAX_EDGES = 1500
 
 # the names other modules (the stepper's frames) use
 _label, _wrap = label, wrap
