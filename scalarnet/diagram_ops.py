@@ -29,6 +29,9 @@ NEURON_BOX = {**BACKGROUND, "fillcolor": "white", "color": "#bbbbbb"}
 LAYER_BOX = {**BACKGROUND, "fillcolor": CLUSTER["fillcolor"], "color": CLUSTER["color"],
              "fontname": "Courier-Bold"}
 DEAD_EDGE = {"color": NEUTRAL, "style": "dashed", "penwidth": "0.80"}
+# A value goes from the right side of its box to the left side of a term's: a straight
+# edge aimed at a term's centre would come in through the top and cross the terms above.
+PORTS = {"tailport": "e", "headport": "w"}
 
 
 def count_ops(widths: list[int], options, first: int, last: int, only: bool) -> int:
@@ -168,7 +171,7 @@ def _neuron(sheet: Sheet, k: int, j: int, layer, names, sources: dict, traced: b
             text = f"({hidden} more terms" + (f": {fmt(middle, digits)})" if traced else ")")
             term = Box(f"{p}M", [text], **MORE)
             # a sum is summarised exactly when the column it reads is
-            sheet.edge(sources["more"], term.id, **HIDDEN_EDGE)
+            sheet.edge(sources["more"], term.id, **HIDDEN_EDGE, **PORTS)
             total = totals[n - options.keep - 1] if traced else None
             add, chain = _add(sheet, f"{p}SM", chain, (term.id, middle), total, digits, dz)
             rows.append((term, add))
@@ -184,8 +187,8 @@ def _neuron(sheet: Sheet, k: int, j: int, layer, names, sources: dict, traced: b
                            f" = {fmt(grad.dw[i], digits)}"]
         term = Box(f"{p}X{i}", lines)
         carries_nothing = traced and neuron.inputs[i] == 0
-        sheet.edge(sources[i], term.id, **(DEAD_EDGE if carries_nothing else
-                                           {"color": colour(w), "penwidth": penwidth(w, largest)}))
+        sheet.edge(sources[i], term.id, **PORTS, **(DEAD_EDGE if carries_nothing else
+                                                    {"color": colour(w), "penwidth": penwidth(w, largest)}))
         add, chain = _add(sheet, f"{p}S{i}", chain, (term.id, product),
                           totals[i] if traced else None, digits, dz)
         rows.append((term, add))

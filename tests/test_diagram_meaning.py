@@ -58,8 +58,8 @@ def test_an_edge_that_carries_0_is_drawn_as_carrying_nothing():
     assert re.search(r"L1N0 -> L2N0 \[label=-1 color=\"#b2182b\"", source)
     ops = diagram(*traced("tutorial-deep"), view="ops").source
     assert re.findall(r"L1N1A -> L2N\dX1 \[(.*)\]", ops) == [
-        'color="#8c8c8c" penwidth=0.80 style=dashed'] * 2
-    assert 'L2N0A -> L3N0X0 [color="#8c8c8c" penwidth=0.80 style=dashed]' in ops
+        'color="#8c8c8c" headport=w penwidth=0.80 style=dashed tailport=e'] * 2
+    assert 'L2N0A -> L3N0X0 [color="#8c8c8c" headport=w penwidth=0.80 style=dashed tailport=e]' in ops
     # without a trace no edge carries anything yet: every weight drawn in its colour
     assert "dashed" not in diagram(files.load("tutorial-deep")).source
 
