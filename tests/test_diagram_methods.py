@@ -11,15 +11,9 @@ from scalarnet.diagram import MAX_EDGES, MAX_NODES, DiagramError, diagram
 from scalarnet.gallery import large_network
 from scalarnet.rendering import RenderError
 
-from test_diagram import needs_system, needs_wasm
+from test_diagram import needs_system, needs_wasm, no_system_dot  # noqa: F401 - a fixture
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def no_system_dot(monkeypatch, tmp_path):
-    """A PATH with no `dot` on it, as on a machine without the system Graphviz."""
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
 
 
 def deep_ops():
@@ -72,11 +66,14 @@ def test_pipe_options_scalarnet_does_not_have(kwargs):
         deep_ops().pipe(format="svg", **kwargs)
 
 
-@pytest.mark.parametrize("fmt, magic", [("svg", b"<?xml"), ("png", b"\x89PNG")])
-def test_pipe_with_system_graphviz(fmt, magic, request):
-    for mark in needs_system:
-        request.applymarker(mark)
-    assert deep_ops().pipe(format=fmt).startswith(magic)
+@pytest.mark.parametrize("fmt, magic", [
+    pytest.param("svg", b"<?xml", marks=needs_system, id="svg"),
+    pytest.param("png", b"\x89PNG", marks=needs_system, id="png"),
+])
+def test_pipe_and_render_with_system_graphviz(fmt, magic, tmp_path):
+    d = deep_ops()
+    assert d.pipe(format=fmt).startswith(magic)
+    assert open(d.render(tmp_path / "deep", format=fmt), "rb").read().startswith(magic)
 
 
 # -- bounded work ---------------------------------------------------------------------------------
