@@ -10,7 +10,8 @@ Building a diagram only builds text: no file is touched and no program runs
   (``3*2 + 5*4 = 26``, ``relu(-13) = 0``). Highlighted: with a trace, the
   prediction (the largest softmax probability; each sigmoid output at 0.5 or
   more; every output of any other activation, each being a predicted value),
-  without one, the output layer.
+  without one, the output layer. Graphviz's `dot` lays it out: each column is a
+  chain it keeps in order.
 - ``view="ops"``: every multiply, add, bias and activation as its own node,
   for the whole network, one layer (``layer="hidden1"``) or one neuron
   (``neuron="hidden1.node0_1"``), laid out by scalarnet (`scalarnet.diagram_ops`)
@@ -21,7 +22,7 @@ Building a diagram only builds text: no file is touched and no program runs
 
 A diagram of more than `MAX_NODES` boxes (or `MAX_EDGES` edges) is refused with
 a DiagramError saying how to draw less (a smaller threshold, one layer or one
-neuron): Graphviz takes minutes on such graphs and no one can read them.
+neuron): Graphviz took 40 s and more on such graphs, and no one can read them.
 
 Node ids come from positions (``L0N1`` is input 1, ``L2N0`` neuron 0 of layer 2),
 so the same network and input give byte-identical DOT. A layer wider than
@@ -49,7 +50,8 @@ from .diagram_parts import (EDGES, GRAPH, HIDDEN_EDGE, INPUT_FILL, KEEP, MORE, N
                             NODES, OUTPUT_FILL, THRESHOLD, TITLE, DiagramError, Options,
                             activation_name, colour, dot_text, label, neuron_lines, penwidth,
                             widest, wrap)
-from .diagram_layout import text_width
+from .diagram_layout import GRAPH as PINNED, text_width
+from .diagram_ops import count_ops, draw_ops
 from .network import Network
 from .numbers import fmt, is_finite
 from .trace import Trace, values_text
@@ -67,7 +69,8 @@ EDGE_LABELS = 32
 MAX_NODES = 2000
 MAX_EDGES = 1500
 
-# the names other modules (the stepper's frames) use
+# Names that other modules imported from here before diagram_parts held them (the stepper's
+# frames use _label and _wrap; THRESHOLD and KEEP are imported above for the same reason).
 _label, _wrap = label, wrap
 
 
@@ -251,9 +254,6 @@ def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str =
         graph.attr(label=_title(drawn, options, predicted))
         _draw_network(graph, drawn, options, predicted)
         return graph
-    from .diagram_layout import GRAPH as PINNED
-    from .diagram_ops import count_ops, draw_ops
-
     first, last, only = _focus(subject, trace, drawn, neuron, layer)
     widths = [len(drawn.input_names)] + [len(l.neurons) for l in drawn.layers]
     _check_size(drawn, options, count_ops(widths, options, first, last, only is not None), 0)

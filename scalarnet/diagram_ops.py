@@ -11,7 +11,7 @@ then the sum plus the bias, then the activation. Positions are pinned
 
 from __future__ import annotations
 
-from .diagram_layout import GRAPH, Box, Sheet
+from .diagram_layout import Box, Sheet
 from .diagram_parts import (CLUSTER, HIDDEN_EDGE, INPUT_FILL, MORE, NEUTRAL, OUTPUT_FILL,
                             activation_line, activation_name, colour, penwidth, plain_sum, widest)
 from .numbers import fmt, operand
