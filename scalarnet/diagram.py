@@ -40,6 +40,7 @@ so the same network and input give byte-identical DOT. A layer wider than
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -150,17 +151,25 @@ def _plain_render(method: str, renderer, formatter, neato_no_op, engine) -> None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file beside it, so a failure leaves the old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write `data` to `path` through a temporary file beside it, so a failure leaves the old file.
+
+    (scalarnet's own small helper until a shared one exists.)
+    """
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            where = f" ({error.filename})" if error.filename else ""
+            raise DiagramError(f"render: cannot write {str(path)!r}: {error.strerror or error}{where}") \
+                from None
         raise
 
 

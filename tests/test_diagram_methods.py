@@ -59,6 +59,14 @@ def test_render_that_cannot_happen_leaves_no_file(no_system_dot, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@needs_wasm
+def test_render_into_a_place_that_cannot_be_written_is_a_diagram_error(no_system_dot, tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(DiagramError, match=r"render: cannot write '.*/file/deep': File exists \(.*/file\)"):
+        deep_ops().render(tmp_path / "file" / "deep", format="svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
 @pytest.mark.parametrize("kwargs", [{"engine": "neato"}, {"renderer": "cairo"}],
                          ids=["engine", "renderer"])
 def test_pipe_options_scalarnet_does_not_have(kwargs):
