@@ -1,19 +1,30 @@
 """Diagrams: a network and, optionally, one traced pass, built as a graphviz.Digraph (DOT text).
 
 Building a diagram only builds text: no file is touched and no program runs
-(`scalarnet.rendering.render` turns the DOT into SVG). Three views:
+(`scalarnet.rendering.render` turns the DOT into SVG). Two views:
 
 - ``view="network"``: inputs on the left, one column per layer, every edge
-  labelled with its weight (blue positive, red negative, width by magnitude),
+  labelled with its weight (blue positive, red negative, width by magnitude;
+  with a trace, an edge whose input is 0 carries nothing: dashed and grey),
   every neuron with its bias and, with a trace, its arithmetic and value
-  (``3*2 + 5*4 = 26``, ``relu(-13) = 0``); the output layer emphasised.
+  (``3*2 + 5*4 = 26``, ``relu(-13) = 0``). Highlighted: with a trace, the
+  prediction (the largest softmax probability; each sigmoid output at 0.5 or
+  more; every output of any other activation, each being a predicted value),
+  without one, the output layer. Graphviz's `dot` lays it out: each column is a
+  chain it keeps in order.
 - ``view="layers"``: one box per layer with its width, activation, parameter
   count and, with a trace, its values' min, mean and max (`scalarnet.diagram_layers`).
 - ``view="ops"``: every multiply, add, bias and activation as its own node,
   for the whole network, one layer (``layer="hidden1"``) or one neuron
-  (``neuron="hidden1.node0_1"``). With ``gradients=`` (`scalarnet.backprop`),
-  every op node also shows its gradient (``grad 0``, dL/d its value) and each
-  multiply its weight's (``dL/dw = 3*0 = 0``); the title shows the loss.
+  (``neuron="hidden1.node0_1"``), laid out by scalarnet (`scalarnet.diagram_ops`)
+  so that both Graphviz engines keep the network's order. With ``gradients=``
+  (`scalarnet.backprop`), every op node also shows its gradient (``grad 0``,
+  dL/d its value) and each multiply its weight's (``dL/dw = 3*0 = 0``); the
+  title shows the loss and says what grad means.
+
+A diagram of more than `MAX_NODES` boxes (or `MAX_EDGES` edges) is refused with
+a DiagramError saying how to draw less (a smaller threshold, one layer or one
+neuron): Graphviz took 40 s and more on such graphs, and no one can read them.
 
 Node ids come from positions (``L0N1`` is input 1, ``L2N0`` neuron 0 of layer 2),
 so the same network and input give byte-identical DOT. A layer wider than
@@ -31,23 +42,26 @@ so the same network and input give byte-identical DOT. A layer wider than
 
 from __future__ import annotations
 
-from fractions import Fraction
+import contextlib
+import os
+from pathlib import Path
 
 import graphviz
 
-from .activations import Activation
-from .backprop import Gradients, NeuronGradients
-from .errors import ScalarnetError
+from .backprop import Gradients
+from .diagram_parts import (EDGES, GRAPH, HIDDEN_EDGE, INPUT_FILL, KEEP, MORE, NEGATIVE, NEUTRAL,
+                            NODES, OUTPUT_FILL, THRESHOLD, TITLE, DiagramError, Options,
+                            activation_name, colour, dot_text, label, neuron_lines, penwidth,
+                            widest, wrap)
+from .diagram_layout import GRAPH as PINNED, text_width
+from .diagram_ops import count_ops, draw_ops
 from .network import Network
-from .numbers import fmt, is_finite, operand
-from .trace import Trace, activation_text, values_text
+from .numbers import fmt, is_finite
+from .trace import Trace, values_text
 
 __all__ = ["Diagram", "DiagramError", "VIEWS", "diagram", "dot_text"]
 
 VIEWS = ("network", "ops", "layers")
-THRESHOLD = 12  # a layer (or a sum) with more than this many items is summarised
-KEEP = 4  # items shown at each end of a summarised layer or sum
-WIDTH = 44  # characters of arithmetic per line before it wraps
 # Up to this many weighted edges between two columns get `label`s, which Graphviz keeps
 # apart; more get `xlabel`s, which cost nothing in layout (labels on a 784-wide layer
 # take Graphviz minutes) but may overlap where edges cross.
@@ -57,30 +71,25 @@ EDGE_LABELS = 32
 # a band; the title says so.
 MAX_LABELLED = 64
 STRONGEST = 3
+# The most boxes and edges a diagram draws: a 25x12 network's ops view (7,800 boxes)
+# took Graphviz 39 s for a 10 MB SVG, 300 layers of 12 (3,600 neurons, 43,000 labelled
+# edges) 47 s. Within these limits any view renders in a few seconds on either engine.
+MAX_NODES = 2000
+MAX_EDGES = 1500
 
-POSITIVE, NEGATIVE, NEUTRAL = "#2166ac", "#b2182b", "#8c8c8c"
-OUTPUT_FILL, INPUT_FILL = "#fff2b3", "#e8f0fa"
-
-# Node text is Courier: every monospace font has its width, so the SVG the embedded
-# Graphviz lays out (it cannot measure fonts) fits whatever font the viewer has.
-_GRAPH = {"rankdir": "LR", "ranksep": "0.9", "nodesep": "0.25",
-          "fontname": "Courier", "fontsize": "12", "labelloc": "t", "labeljust": "l"}
-_NODES = {"shape": "box", "style": "rounded,filled", "fillcolor": "white",
-          "fontname": "Courier", "fontsize": "11", "margin": "0.12,0.06"}
-_EDGES = {"fontname": "Courier", "fontsize": "10", "arrowsize": "0.6"}
-_CLUSTER = {"style": "rounded,filled", "color": "#c8c8c8", "fillcolor": "#f6f6f6",
-            "fontname": "Courier-Bold", "fontsize": "12", "labeljust": "c"}
-_TITLE = {"shape": "plain", "style": "", "fontname": "Courier-Bold", "fontsize": "12"}
-_MORE = {"style": "dashed,rounded", "color": NEUTRAL, "fontcolor": "#555555"}
-_HIDDEN_EDGE = {"style": "dashed", "color": "#bbbbbb", "arrowhead": "none"}
-
-
-class DiagramError(ScalarnetError, ValueError):
-    """Diagram options that cannot be drawn: an unknown view, a bad threshold, a trace of another network."""
+# Names that other modules imported from here before diagram_parts held them (the stepper's
+# frames use _label and _wrap; THRESHOLD and KEEP are imported above for the same reason).
+_label, _wrap = label, wrap
 
 
 class Diagram(graphviz.Digraph):
-    """A graphviz.Digraph that Jupyter shows through scalarnet's rendering, so no system Graphviz is needed."""
+    """A graphviz.Digraph that draws through scalarnet's rendering: no system Graphviz needed for SVG.
+
+    Jupyter shows it as SVG; `pipe()`, `render()` and `_repr_image_svg_xml()`
+    use the system ``dot`` when it is on PATH and otherwise the embedded
+    Graphviz (SVG only), as `scalarnet.rendering.render` with engine "auto" does.
+    A render that cannot happen raises RenderError and writes nothing.
+    """
 
     def to_svg(self, engine: str = "auto") -> str:
         """The diagram as SVG text (engine "auto", "system" or "wasm"; see scalarnet.rendering)."""
@@ -91,123 +100,87 @@ class Diagram(graphviz.Digraph):
     def _repr_mimebundle_(self, include=None, exclude=None, **_) -> dict:
         return {"image/svg+xml": self.to_svg()}
 
+    def _repr_image_svg_xml(self) -> str:
+        return self.to_svg()
 
-# -- text --------------------------------------------------------------------------------------
+    def pipe(self, format: str | None = None, renderer: str | None = None,
+             formatter: str | None = None, neato_no_op=None, quiet: bool = False, *,
+             engine: str | None = None, encoding: str | None = None):
+        """The image as bytes (or text, given an `encoding`), as graphviz's `pipe` but through scalarnet."""
+        from .rendering import render
 
-# C0 control characters are not allowed in the SVG (XML) Graphviz writes: show their
-# Unicode "control pictures" (U+2401 for \x01) instead. Tab and newline stay. A lone
-# surrogate (a JSON file can hold "\ud800") has no UTF-8 at all: show U+FFFD for it.
-_CONTROL = {c: chr(0x2400 + c) for c in range(32) if c not in (9, 10)}
-_CONTROL.update(dict.fromkeys(range(0xD800, 0xE000), "\ufffd"))
+        _plain_render("pipe", renderer, formatter, neato_no_op, engine)
+        data = render(self, format or self.format, "auto")
+        return data.decode(encoding) if encoding is not None else data
+
+    def render(self, filename=None, directory=None, view: bool = False, cleanup: bool = False,
+               format: str | None = None, renderer: str | None = None,
+               formatter: str | None = None, neato_no_op=None, quiet: bool = False,
+               quiet_view: bool = False, *, outfile=None, engine: str | None = None,
+               raise_if_result_exists: bool = False, overwrite_source: bool = False) -> str:
+        """Save the DOT source and its image beside it (`filename` + ``.svg``); returns the image's path.
+
+        As graphviz's `render`, but the image is made first, through scalarnet
+        (so a failure leaves no file behind), and both files are written atomically.
+        `view` is not supported here (open the file yourself).
+        """
+        from .rendering import render
+
+        _plain_render("render", renderer, formatter, neato_no_op, engine)
+        if view:
+            raise DiagramError("render(view=True): scalarnet does not open viewers; open the file")
+        if outfile is not None:
+            outfile = Path(outfile)
+            format = format or outfile.suffix.lstrip(".") or self.format
+            if filename is None and directory is None:
+                filename = outfile.with_suffix(".gv")
+        image = render(self, format or self.format, "auto")
+        source = Path(directory or self.directory or "") / (filename or self.filename)
+        if outfile is None:
+            outfile = source.with_name(f"{source.name}.{format or self.format}")
+        if raise_if_result_exists and outfile.exists():
+            raise DiagramError(f"render: {str(outfile)!r} exists (raise_if_result_exists=True)")
+        if not cleanup:
+            _write_atomic(source, self.source.encode(self.encoding))
+        _write_atomic(outfile, image)
+        return str(outfile)
 
 
-def dot_text(text: str) -> str:
-    r"""`text` as a Graphviz label value that displays exactly `text`.
+def _plain_render(method: str, renderer, formatter, neato_no_op, engine) -> None:
+    """Refuse graphviz options that scalarnet's rendering does not have."""
+    given = {name: value for name, value in [("renderer", renderer), ("formatter", formatter),
+                                             ("neato_no_op", neato_no_op), ("engine", engine)]
+             if value is not None}
+    if given:
+        raise DiagramError(f"{method}({', '.join(f'{k}={v!r}' for k, v in given.items())}): "
+                           "scalarnet renders with the Graphviz layout the diagram names; give "
+                           "only format= (svg, or png/pdf with the system Graphviz)")
 
-    Graphviz reads backslashes as escapes (``\N`` is the node's name, ``\l`` a line
-    end), ``&lt;``-style entities in labels, and a label in ``<...>`` as HTML; the
-    graphviz package adds quotes around the result and escapes double quotes.
-    A newline becomes a line break.
 
-    >>> print(dot_text('<x> + <y> \\ &amp; "q"'))
-    <x> + <y> \\ &amp;amp; "q"
-    >>> from graphviz.quoting import quote
-    >>> print(quote(dot_text('trailing\\')))
-    "trailing\\"
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file beside it, so a failure leaves the old file.
+
+    (scalarnet's own small helper until a shared one exists.)
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
-    text = text.replace("&", "&amp;").replace("\\", "\\\\").replace("\n", "\\n")
-    return graphviz.nohtml(text)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            where = f" ({error.filename})" if error.filename else ""
+            raise DiagramError(f"render: cannot write {str(path)!r}: {error.strerror or error}{where}") \
+                from None
+        raise
 
 
-def _label(lines: list[str], left: bool = False) -> str:
-    """A multi-line label: centred lines, or every line left-justified (for wrapped sums)."""
-    escaped = [dot_text(line) for line in lines]
-    if left:
-        return graphviz.nohtml("".join(line + "\\l" for line in escaped))
-    return graphviz.nohtml("\\n".join(escaped))
-
-
-def _wrap(terms: list[str], result: str) -> list[str]:
-    """`a + b + c = z` on one line, or, when too long, wrapped with `+ ` and `= z` lines."""
-    line = f"{' + '.join(terms)} = {result}"
-    if len(line) <= WIDTH:
-        return [line]
-    lines, current = [], terms[0]
-    for term in terms[1:]:
-        if len(current) + 3 + len(term) > WIDTH:
-            lines.append(current)
-            current = f"+ {term}"
-        else:
-            current += f" + {term}"
-    lines.append(current)
-    lines.append(f"= {result}")
-    return lines
-
-
-def _activation_name(activation: Activation) -> str:
-    params = ", ".join(f"{k}={fmt(v)}" for k, v in activation.params().items())
-    return f"{activation.name}({params})" if params else activation.name
-
-
-def _colour(weight) -> str:
-    if not is_finite(weight):  # NaN and infinities (a Decimal NaN cannot even be compared)
-        return NEUTRAL
-    if weight > 0:
-        return POSITIVE
-    if weight < 0:
-        return NEGATIVE
-    return NEUTRAL
-
-
-def _plain_sum(values: list):
-    """Left to right from 0, the way the neuron adds (so ints and Fractions stay exact)."""
-    total = 0
-    for v in values:
-        total += v
-    return total
-
-
-# -- what is shown -----------------------------------------------------------------------------
-
-
-class _Options:
-    __slots__ = ("threshold", "keep", "digits")
-
-    def __init__(self, threshold: int, keep: int | None, digits: int | None):
-        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 2:
-            raise DiagramError(f"threshold: expected a whole number of at least 2, got {threshold!r}")
-        if keep is None:
-            keep = min(KEEP, threshold // 2)
-        if isinstance(keep, bool) or not isinstance(keep, int) or not 1 <= keep <= threshold // 2:
-            raise DiagramError(f"keep: expected a whole number from 1 to threshold // 2 "
-                               f"({threshold // 2}), got {keep!r}")
-        if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int)
-                                   or digits < 1):
-            raise DiagramError(f"digits: expected None or a whole number of at least 1, got {digits!r}")
-        self.threshold = threshold
-        self.keep = keep
-        self.digits = digits
-
-    def shown(self, n: int) -> tuple[list[int], int]:
-        """The indices drawn out of n, and how many are left out (between the two ends)."""
-        if n <= self.threshold:
-            return list(range(n)), 0
-        return list(range(self.keep)) + list(range(n - self.keep, n)), n - 2 * self.keep
-
-    def is_gap(self, n: int, hidden: int, i: int) -> bool:
-        """Whether the left-out items go just before index i."""
-        return hidden > 0 and i == n - self.keep
-
-    def column_ids(self, k: int, n: int) -> list[str]:
-        """The node ids of column k top to bottom: `L1N0`, ..., `L1M` (the left-out ones), ..."""
-        shown, hidden = self.shown(n)
-        ids = []
-        for i in shown:
-            if self.is_gap(n, hidden, i):
-                ids.append(f"L{k}M")
-            ids.append(f"L{k}N{i}")
-        return ids
+# -- what is drawn ------------------------------------------------------------------------------
 
 
 class _Pass:
@@ -271,14 +244,15 @@ def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str =
     (a layer name) narrows the drawing to that neuron or layer. Layers and sums
     wider than `threshold` show their first and last `keep` items (default
     ``min(4, threshold // 2)``). Floats are written with `digits` significant
-    digits (None: in full); ints and fractions always in full. `diff=old` draws
+    digits (None: in full); ints and fractions always in full. `gradients`
+    (ops view) are those of `trace`, or of a trace of the same pass. `diff=old` draws
     what changed from the network `old` to `subject` (scalarnet.diagram_diff).
 
     >>> from scalarnet import Network
     >>> net = Network.from_tutorial_weights({'node0': [1, 1], 'node1': [1, -1], 'output': [1, -1]})
     >>> d = diagram(net, net.trace([40, 0]), view="ops", neuron="node1")
-    >>> [line.strip() for line in d.source.splitlines() if line.strip().startswith("L1N1S")]
-    ['L1N1S1 [label="40 + 0 = 40"]', 'L1N1S1 -> L1N1Z']
+    >>> [line.strip() for line in d.source.splitlines() if line.strip().startswith("L1N1S1 ->")]
+    ['L1N1S1 -> L1N1Z']
     """
     if view not in VIEWS:
         raise DiagramError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
@@ -296,59 +270,131 @@ def diagram(subject: Network | Trace, trace: Trace | None = None, *, view: str =
         raise DiagramError("neuron= and layer= choose what the ops view shows: use view='ops'")
     if neuron is not None and layer is not None:
         raise DiagramError(f"give neuron= or layer=, not both (got {neuron!r} and {layer!r})")
-    options = _Options(threshold, keep, digits)
+    options = Options(threshold, keep, digits)
     if view == "layers":  # one box per layer: its own module
         from .diagram_layers import draw_layers
 
         return draw_layers(subject, trace, digits=digits)
     drawn = _Pass(subject, trace)
-    graph = Diagram(graph_attr=_GRAPH, node_attr=_NODES, edge_attr=_EDGES)
+    predicted = _predicted(drawn)
     if view == "network":
-        graph.attr(label=_title(drawn, options))
-        _draw_network(graph, drawn, options)
-    else:
-        first, last, only = _focus(subject, trace, drawn, neuron, layer)
-        title = [_ops_title(drawn, first, last, only, options)]
-        if gradients is not None:
-            title.append(gradients.loss_text(options.digits))
-        graph.attr(label=_label(title, left=len(title) > 1))
-        _draw_ops(graph, drawn, options, first, last, only, gradients)
+        _check_size(drawn, options, *_network_size(drawn, options))
+        graph = Diagram(graph_attr=GRAPH, node_attr=NODES, edge_attr=EDGES)
+        graph.attr(label=_title(drawn, options, predicted))
+        _draw_network(graph, drawn, options, predicted)
+        return graph
+    first, last, only = _focus(subject, trace, drawn, neuron, layer)
+    widths = [len(drawn.input_names)] + [len(l.neurons) for l in drawn.layers]
+    _check_size(drawn, options, count_ops(widths, options, first, last, only is not None), 0)
+    title = [_ops_title(drawn, first, last, only, options)
+             + (_prediction(drawn, predicted) if last == len(drawn.layers) else "")]
+    if gradients is not None:
+        title += [gradients.loss_text(options.digits),
+                  "grad: dL/d(the box's value), L the loss; dL/dw: the weight's gradient"]
+    graph = Diagram(graph_attr=PINNED, node_attr=NODES, edge_attr=EDGES)
+    draw_ops(graph, drawn, options, first, last, only, title, gradients, predicted)
     return graph
 
 
-def _gradients_trace(gradients: Gradients, subject, trace: Trace | None, view: str) -> Trace:
-    """The trace the gradients were computed on: given once, as gradients= (or also as the trace)."""
+def _gradients_trace(gradients: Gradients, subject, trace: Trace | None, view: str) -> Trace | None:
+    """The trace to draw with `gradients`: theirs, after checking that a trace given too is the same pass."""
     if not isinstance(gradients, Gradients):
         raise DiagramError("gradients=: expected the Gradients of scalarnet.gradients(), "
                            f"got {gradients!r}")
     if view != "ops":
         raise DiagramError("gradients= are drawn in the ops view: use view='ops'")
     given = trace if trace is not None else subject if isinstance(subject, Trace) else None
-    if given is not None and given is not gradients.trace:
-        raise DiagramError("gradients= brings its own trace (gradients.trace): give no other")
+    if given is not None and given is not gradients.trace and \
+            _pass_key(given) != _pass_key(gradients.trace):
+        raise DiagramError(
+            f"gradients= are of another pass than the trace given (inputs "
+            f"{values_text(gradients.trace.input_values)} of network "
+            f"{gradients.trace.network_name!r}; the trace: inputs {values_text(given.input_values)} "
+            f"of network {given.network_name!r}): give the trace the gradients were computed on, "
+            "or no trace")
     return None if isinstance(subject, Trace) else gradients.trace
 
 
-def _title(drawn: _Pass, options: _Options) -> str:
+def _pass_key(trace: Trace) -> tuple:
+    """What makes two traces the same pass: network, inputs, every weight, bias and value (NaN too)."""
+    layers = tuple((layer.name, layer.activation.name,
+                    tuple((n.name, repr(n.weights), repr(n.bias), repr(n.z), repr(n.a))
+                          for n in layer.neurons))
+                   for layer in trace.layers)
+    return trace.network_name, tuple(trace.input_names), repr(trace.input_values), layers
+
+
+def _predicted(drawn: _Pass) -> dict:
+    """(layer, neuron) -> what it predicts, for the output neurons to highlight (see the module doc)."""
+    k, out = len(drawn.layers), drawn.layers[-1]
+    names = [n.name for n in out.neurons]
+    if not drawn.traced:
+        return {(k, j): "" for j in range(len(names))}
+    values = drawn.output
+    if out.activation.name == "softmax":
+        finite = [(v, j) for j, v in enumerate(values) if is_finite(v)]
+        if not finite:
+            return {}
+        best = max(finite, key=lambda pair: (pair[0], -pair[1]))[1]  # the first of equals
+        return {(k, best): f"predicted {names[best]} (the largest probability)"}
+    if out.activation.name == "sigmoid":
+        return {(k, j): f"predicted {names[j]}: 1 (>= 0.5)" for j, v in enumerate(values)
+                if is_finite(v) and v >= 0.5}
+    return {(k, j): "" for j in range(len(names))}
+
+
+def _network_size(drawn: _Pass, options: Options) -> tuple[int, int]:
+    """Boxes and edges the network view draws."""
+    widths = [len(drawn.input_names)] + [len(l.neurons) for l in drawn.layers]
+    nodes = sum(len(options.column_ids(0, n)) + 1 for n in widths)
+    edges = sum(len(options.shown(a)[0]) * len(options.shown(b)[0])
+                for a, b in zip(widths, widths[1:]))
+    return nodes, edges
+
+
+def _check_size(drawn: _Pass, options: Options, nodes: int, edges: int) -> None:
+    if nodes <= MAX_NODES and edges <= MAX_EDGES:
+        return
+    raise DiagramError(
+        f"diagram of network {drawn.name!r} ({len(drawn.layers)} layers) would draw {nodes} boxes "
+        f"and {edges} edges, more than the {MAX_NODES} boxes and {MAX_EDGES} edges a diagram "
+        f"draws: draw less with a smaller threshold= (--threshold, now {options.threshold}), or "
+        "one layer or neuron of the ops view (layer=/--layer, neuron=/--neuron)")
+
+
+def _title(drawn: _Pass, options: Options, predicted: dict | None = None) -> str:
     widths = "-".join(str(w) for w in [len(drawn.input_names)] + [len(l.neurons) for l in drawn.layers])
     if not drawn.traced:
         lines = [f"{drawn.name} ({widths}): weights and biases"]
     else:
         lines = [f"{drawn.name} ({widths}): input {_values(drawn.input_values, options)}"
-                 f" -> output {_values(drawn.output, options)}"]
+                 f" -> output {_values(drawn.output, options)}{_prediction(drawn, predicted)}"]
     if any(_crowded(layer, options) for layer in drawn.layers):
         lines.append(f"(over {MAX_LABELLED} edges between two columns: only the {STRONGEST} "
                      "largest |weights| into each neuron are labelled)")
-    return _label(lines, left=len(lines) > 1)
+    return label(lines, left=len(lines) > 1)
 
 
-def _crowded(layer, options: _Options) -> bool:
+def _crowded(layer, options: Options) -> bool:
     """Whether the edges drawn into this layer are too many to label every one."""
     return (len(options.shown(len(layer.neurons))[0])
             * len(options.shown(len(layer.neurons[0].weights))[0]) > MAX_LABELLED)
 
 
-def _values(values: list, options: _Options) -> str:
+def _prediction(drawn: _Pass, predicted: dict | None) -> str:
+    """`, predicted setosa (the largest probability)`, or for sigmoids what is 1 and what 0."""
+    activation = drawn.layers[-1].activation.name
+    if predicted is None or not drawn.traced or activation not in ("softmax", "sigmoid"):
+        return ""
+    notes = [note for note in predicted.values() if note]
+    if activation == "sigmoid" and len(drawn.output) == 1:
+        return ", " + (notes[0] if notes else "predicted 0 (< 0.5)")
+    if activation == "sigmoid":
+        return ", " + (", ".join(notes) + ", 0 elsewhere" if notes else "predicted all 0 (< 0.5)")
+    return ", " + (notes[0] if notes else "no prediction (no finite probability)")
+
+
+def _values(values: list, options: Options) -> str:
     if len(values) <= options.threshold:
         return values_text(values, options.digits)
     return f"({len(values)} values)"
@@ -357,101 +403,70 @@ def _values(values: list, options: _Options) -> str:
 # -- network view -------------------------------------------------------------------------------
 
 
-def _draw_network(graph: Diagram, drawn: _Pass, options: _Options) -> None:
+def _draw_network(graph: Diagram, drawn: _Pass, options: Options, predicted: dict) -> None:
     names, values = drawn.column(0)
     _draw_values(graph, 0, "inputs", names, values, options)
     for k, layer in enumerate(drawn.layers, start=1):
-        neurons = layer.neurons
-        style = {"fillcolor": OUTPUT_FILL, "penwidth": "2"} if k == len(drawn.layers) else {}
 
-        def neuron_node(j: int, layer=layer, style=style) -> tuple[str, dict]:
-            lines, left = _neuron_lines(layer.neurons[j], layer, drawn.traced, options)
-            flagged = {"color": NEGATIVE} if getattr(layer.neurons[j], "flag", "") else {}
-            return _label(lines, left), {**style, **flagged}
+        def neuron_node(j: int, k=k, layer=layer) -> tuple[str, dict]:
+            lines, left = neuron_lines(layer.neurons[j], layer, drawn.traced, options)
+            style = {"fillcolor": OUTPUT_FILL, "penwidth": "2"} if (k, j) in predicted else {}
+            if getattr(layer.neurons[j], "flag", ""):
+                style["color"] = NEGATIVE
+            return label(lines, left), style
 
-        title = f"{layer.name} ({_activation_name(layer.activation)})"
-        _column(graph, k, title, len(neurons), neuron_node, options)
-        if not _draw_weights(graph, k, layer, options):
+        title = f"{layer.name} ({activation_name(layer.activation)})"
+        _column(graph, k, title, len(layer.neurons), neuron_node, options)
+        if not _draw_weights(graph, k, layer, drawn.traced, options):
             graph.graph_attr["ranksep"] = "1.4"  # room for the crowd of xlabels
 
 
 def _draw_values(graph: Diagram, k: int, title: str, names: list[str], values: list | None,
-                 options: _Options) -> None:
+                 options: Options) -> None:
     """A column of named values (or names alone): the inputs, or a layer's outputs."""
 
     def value_node(i: int) -> tuple[str, dict]:
         text = names[i] if values is None else f"{names[i]} = {fmt(values[i], options.digits)}"
-        return _label([text]), {"fillcolor": INPUT_FILL}
+        return label([text]), {"fillcolor": INPUT_FILL}
 
     _column(graph, k, title, len(names), value_node, options)
 
 
-def _column(graph: Diagram, k: int, title: str, n: int, node, options: _Options) -> None:
+def _column(graph: Diagram, k: int, title: str, n: int, node, options: Options) -> None:
     """Column k: a title, then nodes `L{k}N{i}` from `node(i) -> (label, attributes)`, top to bottom.
 
     A column is a rank (not a cluster) chained by invisible edges: Graphviz keeps
     the order of such a chain (tail above head with rankdir=LR) but not inside a
-    cluster, where it rotates it.
+    cluster, where it rotates it. The title is given its width: the embedded
+    Graphviz cannot measure bold Courier and made it too narrow for its text.
     """
     ids = [f"L{k}T"] + options.column_ids(k, n)
     hidden = options.shown(n)[1]
+    title += f", {n}" if hidden else ""
+    size = {"width": f"{(text_width(title, 12) + 8) / 72:.4f}"}
     with graph.subgraph() as column:
         column.attr(rank="same")
-        column.node(f"L{k}T", _label([title + (f", {n}" if hidden else "")]), **_TITLE)
+        column.node(f"L{k}T", label([title]), **TITLE, **size)
         for node_id in ids[1:]:
             if node_id.endswith("M"):
-                column.node(node_id, _label([f"... {hidden} more"]), **_MORE)
+                column.node(node_id, label([f"... {hidden} more"]), **MORE)
             else:
-                label, attributes = node(int(node_id.partition("N")[2]))
-                column.node(node_id, label, **attributes)
+                text, attributes = node(int(node_id.partition("N")[2]))
+                column.node(node_id, text, **attributes)
         for a, b in zip(ids, ids[1:]):
             column.edge(a, b, style="invis")
 
 
-def _neuron_lines(neuron, layer, traced: bool, options: _Options) -> tuple[list[str], bool]:
-    """A neuron's label lines: name, bias, and with a trace its arithmetic and activation."""
-    lines = [neuron.name, f"bias {fmt(neuron.bias, options.digits)}"]
-    if not traced:
-        return lines, False
-    sum_lines = _sum_lines(neuron, options)
-    lines += sum_lines
-    act = _activation_line(neuron, layer, options)
-    if act:
-        lines.append(act)
-    if neuron.flag:
-        lines.append(f"<- {neuron.flag}")
-    return lines, len(sum_lines) > 1
+def _draw_weights(graph: Diagram, k: int, layer, traced: bool, options: Options) -> bool:
+    """The edges into layer k, one per drawn pair, labelled with its weight; False if xlabels.
 
-
-def _sum_lines(record, options: _Options) -> list[str]:
-    """`3*2 + 5*4 = 26`, with the middle terms of a long sum as `(776 more terms: 12.5)`."""
-    inputs, weights, digits = record.inputs, record.weights, options.digits
-    n = len(weights)
-    shown, hidden = options.shown(n)
-    terms = []
-    for i in shown:
-        if options.is_gap(n, hidden, i):
-            middle = _plain_sum(record.products[options.keep:n - options.keep])
-            terms.append(f"({hidden} more terms: {fmt(middle, digits)})")
-        terms.append(f"{operand(inputs[i], digits)}*{operand(weights[i], digits)}")
-    if record.bias != 0 or record.bias != record.bias:
-        terms.append(operand(record.bias, digits))
-    return _wrap(terms, fmt(record.z, digits))
-
-
-def _activation_line(record, layer, options: _Options) -> str:
-    act = layer.activation
-    if act.elementwise or len(layer.z) <= 4:
-        return activation_text(act, record.z, record.a, record.index, layer.z, options.digits)
-    return f"{act.name}(z)[{record.index}] = {fmt(record.a, options.digits)}"
-
-
-def _draw_weights(graph: Diagram, k: int, layer, options: _Options) -> bool:
-    """The edges into layer k, one per drawn pair, labelled with its weight; False if xlabels."""
+    With a trace, an edge whose input is 0 (a dead ReLU's, say) carries nothing:
+    it is drawn thin, dashed and grey, its weight still written on it.
+    """
     shown, hidden = options.shown(len(layer.neurons))
     n_in = len(layer.neurons[0].weights)
     sources, hidden_in = options.shown(n_in)
-    widest = _widest(layer)
+    largest = widest(layer)
     few = len(shown) * len(sources) <= EDGE_LABELS
     crowded = _crowded(layer, options)
     for j in shown:
@@ -462,14 +477,18 @@ def _draw_weights(graph: Diagram, k: int, layer, options: _Options) -> bool:
             labelled = set(by_size[:STRONGEST])
         for i in sources:
             w = neuron.weights[i]
-            colour = _colour(w)
-            label = {} if few else {"fontsize": "8"}
+            text = {} if few else {"fontsize": "8"}
             if i in labelled:
-                label["label" if few else "xlabel"] = dot_text(fmt(w, options.digits))
-            graph.edge(f"L{k - 1}N{i}", f"L{k}N{j}", color=colour, fontcolor=colour,
-                       penwidth=_penwidth(w, widest), **label)
+                text["label" if few else "xlabel"] = dot_text(fmt(w, options.digits))
+            if traced and neuron.inputs[i] == 0:
+                style = {"color": NEUTRAL, "fontcolor": NEUTRAL, "style": "dashed",
+                         "penwidth": "0.80"}
+            else:
+                style = {"color": colour(w), "fontcolor": colour(w),
+                         "penwidth": penwidth(w, largest)}
+            graph.edge(f"L{k - 1}N{i}", f"L{k}N{j}", **style, **text)
         if hidden_in:
-            graph.edge(f"L{k - 1}M", f"L{k}N{j}", **_HIDDEN_EDGE)
+            graph.edge(f"L{k - 1}M", f"L{k}N{j}", **HIDDEN_EDGE)
     if hidden:  # keep the left-out neurons' node in its column
         graph.edge(f"L{k - 1}T", f"L{k}M", style="invis")
     return few
@@ -483,23 +502,6 @@ def _magnitude(weight) -> float:
         return float(abs(weight))
     except OverflowError:
         return float("inf")
-
-
-def _widest(layer):
-    """The largest |weight| among the layer's finite weights, in its own type (0 if none)."""
-    return max((abs(w) for n in layer.neurons for w in n.weights if is_finite(w)), default=0)
-
-
-def _penwidth(weight, widest) -> str:
-    if not is_finite(weight):
-        return "3.00"
-    if widest == 0:
-        return "0.80"
-    try:
-        ratio = float(abs(weight) / widest)
-    except (OverflowError, TypeError):  # a float and an int too large for one; a float and a Decimal
-        ratio = float(Fraction(abs(weight)) / Fraction(widest))
-    return f"{0.8 + 2.2 * ratio:.2f}"
 
 
 # -- ops view -----------------------------------------------------------------------------------
@@ -521,7 +523,7 @@ def _focus(subject, trace, drawn: _Pass, neuron: str | None, layer: str | None):
     return 1, len(drawn.layers), None
 
 
-def _ops_title(drawn: _Pass, first: int, last: int, only: int | None, options: _Options) -> str:
+def _ops_title(drawn: _Pass, first: int, last: int, only: int | None, options: Options) -> str:
     if only is not None:
         layer = drawn.layers[first - 1]
         what = f"neuron {layer.name}.{layer.neurons[only].name}"
@@ -531,123 +533,3 @@ def _ops_title(drawn: _Pass, first: int, last: int, only: int | None, options: _
         return (f"{drawn.name}: every operation"
                 + (f", input {_values(drawn.input_values, options)}" if drawn.traced else ""))
     return f"{drawn.name}: every operation of {what}"
-
-
-def _draw_ops(graph: Diagram, drawn: _Pass, options: _Options, first: int, last: int,
-              only: int | None, gradients: Gradients | None = None) -> None:
-    names, values = drawn.column(first - 1)
-    title = "inputs" if first == 1 else f"{drawn.layers[first - 2].name} outputs"
-    _draw_values(graph, first - 1, title, names, values, options)
-    # input index (or "more": the left-out ones) -> the id of the node holding its value
-    sources: dict = {i: f"L{first - 1}N{i}" for i in range(len(names))}
-    if options.shown(len(names))[1]:
-        sources["more"] = f"L{first - 1}M"
-    for k in range(first, last + 1):
-        layer = drawn.layers[k - 1]
-        n = len(layer.neurons)
-        shown, hidden = ([only], 0) if only is not None else options.shown(n)
-        outputs: dict = {}
-        with graph.subgraph(name=f"cluster_L{k}") as column:
-            title = f"{layer.name} ({_activation_name(layer.activation)})"
-            column.attr(label=_label([title + (f", {n} neurons" if hidden else "")]), **_CLUSTER)
-            for j in shown:
-                if options.is_gap(n, hidden, j):
-                    outputs["more"] = f"L{k}M"
-                    more = f"... {hidden} more neuron{'s' if hidden != 1 else ''}"
-                    column.node(f"L{k}M", _label([more]), **_MORE)
-                    graph.edge(sources.get("more", sources[0]), f"L{k}M", style="invis")
-                grad = None if gradients is None else gradients.layers[k - 1].neurons[j]
-                outputs[j] = _neuron_ops(column, graph, k, j, layer, names, sources, drawn.traced,
-                                         options, emphasise=k == len(drawn.layers), grad=grad)
-        names, sources = [neuron.name for neuron in layer.neurons], outputs
-
-
-def _neuron_ops(column: Diagram, graph: Diagram, k: int, j: int, layer, names: list[str],
-                sources: dict, traced: bool, options: _Options, emphasise: bool,
-                grad: NeuronGradients | None = None) -> str:
-    """One neuron's multiplies, adds, bias and activation as nodes; returns its output node's id.
-
-    The running sums are the neuron's own loop (`total += x * w`, then `+ bias`),
-    so every node's value is the one the engine computed at that step. With
-    `grad`, each node also shows its gradient: dL/dz for every product, sum and
-    the bias (they are added into z as they are), dL/da for the activation.
-    """
-    neuron, p, digits = layer.neurons[j], f"L{k}N{j}", options.digits
-    dz = [] if grad is None else [f"grad {fmt(grad.dz, digits)}"]
-    weights = neuron.weights
-    n = len(weights)
-    shown, hidden = options.shown(n)
-    totals = []
-    if traced:
-        total = 0
-        for product in neuron.products:
-            total += product
-            totals.append(total)
-    widest = _widest(layer)
-    emphasis = {"fillcolor": OUTPUT_FILL, "penwidth": "2"} if emphasise else {}
-    with column.subgraph(name=f"cluster_{p}") as box:
-        box.attr(label=_label([neuron.name]), style="rounded,filled", fillcolor="white",
-                 color="#bbbbbb", fontname="Courier", fontsize="11")
-        chain = None  # (node id, running total): the sum so far
-        for i in shown:
-            if options.is_gap(n, hidden, i):
-                middle = None
-                if traced:
-                    middle = _plain_sum(neuron.products[options.keep:n - options.keep])
-                text = f"({hidden} more terms" + (f": {fmt(middle, digits)})" if traced else ")")
-                box.node(f"{p}M", _label([text]), **_MORE)
-                # a sum is summarised exactly when the column it reads is
-                graph.edge(sources["more"], f"{p}M", **_HIDDEN_EDGE)
-                total = totals[n - options.keep - 1] if traced else None
-                chain = _add(box, f"{p}SM", chain, (f"{p}M", middle), total, digits, dz)
-            w = weights[i]
-            if traced:
-                product = neuron.products[i]
-                text = f"{operand(neuron.inputs[i], digits)}*{operand(w, digits)} = {fmt(product, digits)}"
-            else:
-                product, text = None, f"{names[i]}*{operand(w, digits)}"
-            lines = [text]
-            if grad is not None:
-                lines += [*dz, f"dL/dw = {operand(neuron.inputs[i], digits)}*{operand(grad.dz, digits)}"
-                               f" = {fmt(grad.dw[i], digits)}"]
-            box.node(f"{p}X{i}", _label(lines))
-            graph.edge(sources[i], f"{p}X{i}", color=_colour(w), penwidth=_penwidth(w, widest))
-            chain = _add(box, f"{p}S{i}", chain, (f"{p}X{i}", product),
-                         totals[i] if traced else None, digits, dz)
-        bias = fmt(neuron.bias, digits)
-        if traced:
-            text = f"{fmt(chain[1], digits)} + {operand(neuron.bias, digits)} = {fmt(neuron.z, digits)}"
-        else:
-            text = f"+ {operand(neuron.bias, digits)}"
-        identity = layer.activation.name == "identity"
-        box.node(f"{p}Z", _label([text, *dz]), **(emphasis if identity else {}))
-        box.edge(chain[0], f"{p}Z")
-        with box.subgraph() as same:  # the bias just beside the add that uses it
-            same.attr(rank="same")
-            same.node(f"{p}B", _label([f"bias = {bias}", *dz]), shape="plain", style="")
-            same.edge(f"{p}B", f"{p}Z")
-        if identity:
-            return f"{p}Z"
-        text = _activation_line(neuron, layer, options) if traced else layer.activation.name
-        da = [] if grad is None else [f"grad {fmt(grad.da, digits)}"]
-        box.node(f"{p}A", _label([text, *da]), **emphasis)
-        box.edge(f"{p}Z", f"{p}A")
-    return f"{p}A"
-
-
-def _add(box: Diagram, node_id: str, chain: tuple | None, item: tuple, total, digits,
-         grad: list[str] = ()) -> tuple:
-    """Add `item` (node id, value) to the running sum `chain`; the first item starts it.
-
-    `grad` is the add's gradient line, if any.
-    """
-    if chain is None:
-        return item[0], total
-    if total is None:
-        text = "+"
-    else:
-        text = f"{fmt(chain[1], digits)} + {operand(item[1], digits)} = {fmt(total, digits)}"
-    box.node(node_id, _label([text, *grad]))
-    box.edge(chain[0], node_id)
-    box.edge(item[0], node_id)
-    return node_id, total

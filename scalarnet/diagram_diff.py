@@ -25,7 +25,8 @@ import graphviz
 
 from .backprop import Gradients
 from .changes import parameters
-from .diagram import NEGATIVE, NEUTRAL, POSITIVE, Diagram, DiagramError, dot_text
+from .diagram import Diagram
+from .diagram_parts import NEGATIVE, NEUTRAL, POSITIVE, DiagramError, dot_text
 from .network import Network
 from .numbers import Number, fmt, operand
 

@@ -19,8 +19,9 @@ For a network too big to draw neuron by neuron (784-128-64-10), like Keras's
 
 from __future__ import annotations
 
-from .diagram import (_EDGES, _GRAPH, _NODES, INPUT_FILL, NEUTRAL, OUTPUT_FILL, Diagram, _activation_name,
-                      _label, _Pass, _plain_sum)
+from .diagram import Diagram, _Pass
+from .diagram_parts import (EDGES, GRAPH, INPUT_FILL, NEUTRAL, NODES, OUTPUT_FILL, activation_name,
+                            label, plain_sum)
 from .numbers import fmt, is_finite
 
 __all__ = ["draw_layers"]
@@ -30,23 +31,23 @@ def draw_layers(subject, trace=None, *, digits: int | None = 4) -> Diagram:
     """The layer view of `subject` (a Network, or a Trace alone), with `trace`'s values when given."""
     drawn = _Pass(subject, trace)
     # top to bottom, as Keras's plot_model: a chain of wide boxes reads down a page
-    graph = Diagram(graph_attr={**_GRAPH, "rankdir": "TB", "ranksep": "0.45"}, node_attr=_NODES,
-                    edge_attr=_EDGES)
+    graph = Diagram(graph_attr={**GRAPH, "rankdir": "TB", "ranksep": "0.45"}, node_attr=NODES,
+                    edge_attr=EDGES)
     widths = [len(drawn.input_names)] + [len(layer.neurons) for layer in drawn.layers]
     shape = "-".join(map(str, widths))
     total = sum(_parameters(layer) for layer in drawn.layers)
     title = [f"{drawn.name} ({shape}): {total:,} parameters"]
     if drawn.traced:
         title.append(f"one pass: output {_summary(drawn.output, digits)}")
-    graph.attr(label=_label(title, left=True))
+    graph.attr(label=label(title, left=True))
     lines = ["inputs", f"{widths[0]} values"]
     if drawn.traced:
         lines.append("values: " + _summary(drawn.input_values, digits))
-    graph.node("L0", _label(lines), fillcolor=INPUT_FILL)
+    graph.node("L0", label(lines), fillcolor=INPUT_FILL)
     for k, layer in enumerate(drawn.layers, start=1):
         n, n_in = len(layer.neurons), widths[k - 1]
         params = _parameters(layer)
-        lines = [layer.name, f"{n} neuron{'' if n == 1 else 's'}, {_activation_name(layer.activation)}",
+        lines = [layer.name, f"{n} neuron{'' if n == 1 else 's'}, {activation_name(layer.activation)}",
                  f"{params:,} parameters"]
         if drawn.traced:
             lines.append("values: " + _summary(layer.a, digits))
@@ -56,8 +57,8 @@ def draw_layers(subject, trace=None, *, digits: int | None = 4) -> Diagram:
                 what = "at 0" if layer.activation.name == "relu" else "at z <= 0"
                 lines.append(f"{layer.activation.name}: {off} of {n} {what}")
         style = {"fillcolor": OUTPUT_FILL, "penwidth": "2"} if k == len(drawn.layers) else {}
-        graph.node(f"L{k}", _label(lines), **style)
-        graph.edge(f"L{k - 1}", f"L{k}", label=_label([f" W {n}x{n_in}"]), color=NEUTRAL)
+        graph.node(f"L{k}", label(lines), **style)
+        graph.edge(f"L{k - 1}", f"L{k}", label=label([f" W {n}x{n_in}"]), color=NEUTRAL)
     return graph
 
 
@@ -70,7 +71,7 @@ def _summary(values: list, digits: int | None) -> str:
     finite = [v for v in values if is_finite(v)]
     text = "no finite values"
     if finite:
-        mean = _plain_sum(finite) / len(finite)
+        mean = plain_sum(finite) / len(finite)
         text = f"min {fmt(min(finite), digits)}, mean {fmt(mean, digits)}, max {fmt(max(finite), digits)}"
     odd = len(values) - len(finite)
     return text + (f" ({odd} not finite)" if odd else "")

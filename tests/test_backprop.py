@@ -4,6 +4,7 @@ import copy
 import json
 import math
 import random
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -757,18 +758,21 @@ def test_ops_diagram_shows_gradients():
 
     net = load("tutorial-deep")
     g = net.gradients([3, 5], [180])
-    source = diagram(net, view="ops", neuron="node0_0", gradients=g).source
+    layout = re.compile(r' (pos="[^"]*"|width=[\d.]+|height=[\d.]+|fixedsize=true)')
+    source = layout.sub("", diagram(net, view="ops", neuron="node0_0", gradients=g).source)
     labels = [line.strip() for line in source.splitlines() if "label=" in line]
-    assert labels[0] == ('label="tutorial-deep: every operation of neuron hidden1.node0_0\\l'
-                         'loss: mse = 1/2*(182 - 180)^2 = 2\\l"')
+    assert labels[0] == ('title [label="tutorial-deep: every operation of neuron hidden1.node0_0\\l'
+                         'loss: mse = 1/2*(182 - 180)^2 = 2\\l'
+                         "grad: dL/d(the box's value), L the loss; dL/dw: the weight's gradient\\l"
+                         '" fontsize=12 shape=plaintext style=""]')
     assert 'L1N0X0 [label="3*2 = 6\\ngrad 14\\ndL/dw = 3*14 = 42"]' in labels
     assert 'L1N0X1 [label="5*4 = 20\\ngrad 14\\ndL/dw = 5*14 = 70"]' in labels
     assert 'L1N0S1 [label="6 + 20 = 26\\ngrad 14"]' in labels
     assert 'L1N0Z [label="26 + 0 = 26\\ngrad 14"]' in labels
-    assert 'L1N0B [label="bias = 0\\ngrad 14" shape=plain style=""]' in labels
+    assert 'L1N0B [label="bias = 0\\ngrad 14" shape=plaintext style=""]' in labels
     assert 'L1N0A [label="relu(26) = 26\\ngrad 14"]' in labels
     # the whole network: the output's sum node carries dL/dz = 2, node0_1's activation dL/da = 28
-    source = diagram(g.trace, view="ops", gradients=g).source
+    source = layout.sub("", diagram(g.trace, view="ops", gradients=g).source)
     assert 'L3N0Z [label="182 + 0 = 182\\ngrad 2" fillcolor="#fff2b3" penwidth=2]' in source
     assert 'L1N1A [label="relu(-13) = 0\\ngrad 28"]' in source
     # without gradients= the diagram is the one it always was
@@ -791,7 +795,10 @@ def test_ops_diagram_gradients_svg():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"view": "network"}, "gradients= are drawn in the ops view: use view='ops'"),
-    ({"view": "ops", "trace": "other"}, "gradients= brings its own trace (gradients.trace): give no other"),
+    ({"view": "ops", "trace": "other"},
+     "gradients= are of another pass than the trace given (inputs [3, 5] of network "
+     "'tutorial-deep'; the trace: inputs [3, 6] of network 'tutorial-deep'): give the trace "
+     "the gradients were computed on, or no trace"),
     ({"view": "ops", "gradients": "g"},
      "gradients=: expected the Gradients of scalarnet.gradients(), got 'g'"),
 ], ids=["network-view", "another-trace", "not-gradients"])
@@ -802,7 +809,7 @@ def test_ops_diagram_gradients_bad_options(kwargs, message):
     g = net.gradients([3, 5], [180])
     kwargs = {"gradients": g, **kwargs}
     if kwargs.get("trace") == "other":
-        kwargs["trace"] = net.trace([3, 5])
+        kwargs["trace"] = net.trace([3, 6])  # a trace of [3, 5] is the same pass: drawn
     with pytest.raises(DiagramError) as info:
         diagram(net, **kwargs)
     assert str(info.value) == message

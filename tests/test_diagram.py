@@ -50,14 +50,15 @@ HEAD = """digraph {
 	node [fillcolor=white fontname=Courier fontsize=11 margin="0.12,0.06" shape=box style="rounded,filled"]
 	edge [arrowsize=0.6 fontname=Courier fontsize=10]
 """
-TITLE = 'fontname="Courier-Bold" fontsize=12 shape=plain style=""'
+TITLE = 'fontname="Courier-Bold" fontsize=12 margin=0 shape=plaintext style=""'
 BLUE = 'color="#2166ac" fontcolor="#2166ac"'
 RED = 'color="#b2182b" fontcolor="#b2182b"'
+DEAD = 'color="#8c8c8c" fontcolor="#8c8c8c" penwidth=0.80 style=dashed'  # its input is 0
 
 FORWARD_DOT = HEAD + f"""	label="tutorial-forward (2-2-1): input [40, 0] -> output [0]"
 	{{
 		rank=same
-		L0T [label=inputs {TITLE}]
+		L0T [label=inputs {TITLE} width=0.7111]
 		L0N0 [label="age = 40" fillcolor="#e8f0fa"]
 		L0N1 [label="retired = 0" fillcolor="#e8f0fa"]
 		L0T -> L0N0 [style=invis]
@@ -65,19 +66,19 @@ FORWARD_DOT = HEAD + f"""	label="tutorial-forward (2-2-1): input [40, 0] -> outp
 	}}
 	{{
 		rank=same
-		L1T [label="hidden1 (identity)" {TITLE}]
+		L1T [label="hidden1 (identity)" {TITLE} width=1.9111]
 		L1N0 [label="node0\\nbias 0\\n40*1 + 0*1 = 40"]
 		L1N1 [label="node1\\nbias 0\\n40*1 + 0*(-1) = 40"]
 		L1T -> L1N0 [style=invis]
 		L1N0 -> L1N1 [style=invis]
 	}}
 	L0N0 -> L1N0 [label=1 {BLUE} penwidth=3.00]
-	L0N1 -> L1N0 [label=1 {BLUE} penwidth=3.00]
+	L0N1 -> L1N0 [label=1 {DEAD}]
 	L0N0 -> L1N1 [label=1 {BLUE} penwidth=3.00]
-	L0N1 -> L1N1 [label=-1 {RED} penwidth=3.00]
+	L0N1 -> L1N1 [label=-1 {DEAD}]
 	{{
 		rank=same
-		L2T [label="output (identity)" {TITLE}]
+		L2T [label="output (identity)" {TITLE} width=1.8111]
 		L2N0 [label="output\\nbias 0\\n40*1 + 40*(-1) = 0" fillcolor="#fff2b3" penwidth=2]
 		L2T -> L2N0 [style=invis]
 	}}
@@ -90,7 +91,7 @@ FORWARD_DOT = HEAD + f"""	label="tutorial-forward (2-2-1): input [40, 0] -> outp
 DEEP_WEIGHTS_DOT = HEAD + f"""	label="tutorial-deep (2-2-2-1): weights and biases"
 	{{
 		rank=same
-		L0T [label=inputs {TITLE}]
+		L0T [label=inputs {TITLE} width=0.7111]
 		L0N0 [label=x0 fillcolor="#e8f0fa"]
 		L0N1 [label=x1 fillcolor="#e8f0fa"]
 		L0T -> L0N0 [style=invis]
@@ -98,7 +99,7 @@ DEEP_WEIGHTS_DOT = HEAD + f"""	label="tutorial-deep (2-2-2-1): weights and biase
 	}}
 	{{
 		rank=same
-		L1T [label="hidden1 (relu)" {TITLE}]
+		L1T [label="hidden1 (relu)" {TITLE} width=1.5111]
 		L1N0 [label="node0_0\\nbias 0"]
 		L1N1 [label="node0_1\\nbias 0"]
 		L1T -> L1N0 [style=invis]
@@ -110,7 +111,7 @@ DEEP_WEIGHTS_DOT = HEAD + f"""	label="tutorial-deep (2-2-2-1): weights and biase
 	L0N1 -> L1N1 [label=-5 {RED} penwidth=3.00]
 	{{
 		rank=same
-		L2T [label="hidden2 (relu)" {TITLE}]
+		L2T [label="hidden2 (relu)" {TITLE} width=1.5111]
 		L2N0 [label="node1_0\\nbias 0"]
 		L2N1 [label="node1_1\\nbias 0"]
 		L2T -> L2N0 [style=invis]
@@ -122,7 +123,7 @@ DEEP_WEIGHTS_DOT = HEAD + f"""	label="tutorial-deep (2-2-2-1): weights and biase
 	L1N1 -> L2N1 [label=2 {BLUE} penwidth=3.00]
 	{{
 		rank=same
-		L3T [label="output (identity)" {TITLE}]
+		L3T [label="output (identity)" {TITLE} width=1.8111]
 		L3N0 [label="output\\nbias 0" fillcolor="#fff2b3" penwidth=2]
 		L3T -> L3N0 [style=invis]
 	}}
@@ -131,38 +132,33 @@ DEEP_WEIGHTS_DOT = HEAD + f"""	label="tutorial-deep (2-2-2-1): weights and biase
 }}
 """
 
-NODE0_1_OPS_DOT = HEAD + f"""	label="tutorial-deep: every operation of neuron hidden1.node0_1"
-	{{
-		rank=same
-		L0T [label=inputs {TITLE}]
-		L0N0 [label="x0 = 3" fillcolor="#e8f0fa"]
-		L0N1 [label="x1 = 5" fillcolor="#e8f0fa"]
-		L0T -> L0N0 [style=invis]
-		L0N0 -> L0N1 [style=invis]
-	}}
-	L0N0 -> L1N1X0 [color="#2166ac" penwidth=2.56]
-	L0N1 -> L1N1X1 [color="#b2182b" penwidth=3.00]
-	subgraph cluster_L1 {{
-		color="#c8c8c8" fillcolor="#f6f6f6" fontname="Courier-Bold" fontsize=12 label="hidden1 (relu)" labeljust=c style="rounded,filled"
-		subgraph cluster_L1N1 {{
-			color="#bbbbbb" fillcolor=white fontname=Courier fontsize=11 label=node0_1 style="rounded,filled"
-			L1N1X0 [label="3*4 = 12"]
-			L1N1X1 [label="5*(-5) = -25"]
-			L1N1S1 [label="12 + (-25) = -13"]
-			L1N1X0 -> L1N1S1
-			L1N1X1 -> L1N1S1
-			L1N1Z [label="-13 + 0 = -13"]
-			L1N1S1 -> L1N1Z
-			{{
-				rank=same
-				L1N1B [label="bias = 0" shape=plain style=""]
-				L1N1B -> L1N1Z
-			}}
-			L1N1A [label="relu(-13) = 0"]
-			L1N1Z -> L1N1A
-		}}
-	}}
-}}
+# The ops view is laid out by scalarnet: its boxes' places and sizes (pos, width, height,
+# fixedsize) are left out here and checked by tests/test_diagram_order.py and the canvas test.
+LAYOUT = re.compile(r' (pos="[^"]*"|width=[\d.]+|height=[\d.]+|fixedsize=true)')
+NODE0_1_OPS_DOT = """digraph {
+	graph [fontname=Courier fontsize=12 layout=nop2 outputorder=nodesfirst pad=0.1 splines=false]
+	node [fillcolor=white fontname=Courier fontsize=11 margin="0.12,0.06" shape=box style="rounded,filled"]
+	edge [arrowsize=0.6 fontname=Courier fontsize=10]
+	title [label="tutorial-deep: every operation of neuron hidden1.node0_1\\l" fontsize=12 shape=plaintext style=""]
+	L0T [label=inputs fontname="Courier-Bold" fontsize=12 shape=plaintext style=""]
+	L0N0 [label="x0 = 3" fillcolor="#e8f0fa"]
+	L0N1 [label="x1 = 5" fillcolor="#e8f0fa"]
+	L1 [label="hidden1 (relu)" color="#c8c8c8" fillcolor="#f6f6f6" fontname="Courier-Bold" fontsize=12 labelloc=t shape=box style="rounded,filled"]
+	L1N1 [label=node0_1 color="#bbbbbb" fillcolor=white labelloc=t shape=box style="rounded,filled"]
+	L1N1X0 [label="3*4 = 12"]
+	L1N1X1 [label="5*(-5) = -25"]
+	L1N1S1 [label="12 + (-25) = -13"]
+	L1N1Z [label="-13 + 0 = -13"]
+	L1N1A [label="relu(-13) = 0"]
+	L1N1B [label="bias = 0" shape=plaintext style=""]
+	L0N0 -> L1N1X0 [color="#2166ac" headport=w penwidth=2.56 tailport=e]
+	L0N1 -> L1N1X1 [color="#b2182b" headport=w penwidth=3.00 tailport=e]
+	L1N1X0 -> L1N1S1
+	L1N1X1 -> L1N1S1
+	L1N1S1 -> L1N1Z
+	L1N1B -> L1N1Z
+	L1N1Z -> L1N1A
+}
 """
 
 
@@ -173,7 +169,10 @@ NODE0_1_OPS_DOT = HEAD + f"""	label="tutorial-deep: every operation of neuron hi
      NODE0_1_OPS_DOT),
 ], ids=["forward-trace", "deep-weights", "deep-node0_1-ops"])
 def test_diagram_exact_dot(build, expected):
-    assert build().source == expected
+    source = build().source
+    if "layout=nop2" in expected:  # the ops view: places and sizes checked elsewhere
+        source = LAYOUT.sub("", source)
+    assert source == expected
 
 
 def test_diagram_of_a_trace_alone_is_the_same_as_with_its_network():
@@ -192,7 +191,7 @@ def test_diagram_deterministic_and_ids_from_positions():
             m = re.match(r"\t+(\w+)(?: -> (\w+))?(?: \[|$)", line)
             if m and m[1] not in ("graph", "node", "edge", "subgraph"):
                 ids.update(i for i in m.groups() if i)
-    pattern = re.compile(r"L\d+(T|M|N\d+(X\d+|S\d+|SM|M|Z|B|A)?)")
+    pattern = re.compile(r"title|L\d+(T|M|N\d+(X\d+|S\d+|SM|M|Z|B|A)?)?")
     assert ids and all(pattern.fullmatch(i) for i in ids), sorted(ids)
 
 
@@ -491,7 +490,7 @@ def test_edge_width_by_magnitude_whatever_the_number(weights, widths):
     net = Network.from_matrices([[weights]])
     for view in ("network", "ops"):
         source = diagram(net, view=view).source
-        assert re.findall(r" -> L1N0X?\d? \[.*penwidth=([^ \]]+)\]", source) == widths
+        assert re.findall(r" -> L1N0X?\d? \[.*penwidth=([\d.]+)", source) == widths
 
 
 def test_first_nonfinite_neuron_is_marked():
@@ -585,7 +584,7 @@ def test_cli_render_without_system_graphviz(no_system_dot, tmp_path, capsys):
     (["tutorial-deep", "--input", "x0=1", "x1=2", "--format", "dot"],
      lambda: diagram(*traced("tutorial-deep", [1, 2])).source),
     (["tutorial-deep", "--neuron", "hidden1.node0_1", "--format", "dot"],
-     lambda: NODE0_1_OPS_DOT),
+     lambda: diagram(*traced("tutorial-deep"), view="ops", neuron="hidden1.node0_1").source),
     (["tutorial-deep", "--view", "ops", "--layer", "output", "--format", "dot", "--digits", "2"],
      lambda: diagram(*traced("tutorial-deep"), view="ops", layer="output", digits=2).source),
     (["tutorial-forward", "--threshold", "4", "--format", "dot"],
