@@ -20,6 +20,7 @@ from .debugger import STOP_ON, Console, Debugger
 from .errors import InputError, ScalarnetError
 from .network import Network
 from .numbers import MAX_DIGITS, fmt
+from .outputs import replace_dir_atomic, write_atomic
 from .trace import values_text
 
 
@@ -219,28 +220,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .diagram import diagram
     from .rendering import RenderError, render
 
-    pictures = {}
+    pictures, text = {}, []
     for number, name in enumerate(TUTORIAL, start=1):
         net = files.load(name)
         trace = net.trace(net.example_input)
-        print(f"== Example {number}: {name} ==")
-        print(net.description)
-        print(trace.text(args.digits))
-        print()
+        text += [f"== Example {number}: {name} ==", net.description, trace.text(args.digits), ""]
         pictures[f"{name}.svg"] = diagram(net, trace)
     try:
         svgs = {name: render(picture, "svg", args.engine) for name, picture in pictures.items()}
         deep = files.load("tutorial-deep")
         built = player.frames(deep, deep.example_input)
         page = player.player_html(deep, built, player.render_frames(built, args.engine))
-    except RenderError as e:  # the arithmetic above stands; only the drawings are missing
+    except RenderError as e:  # the arithmetic stands; only the drawings are missing
+        print("\n".join(text))
         print(f"scalarnet: diagrams not drawn: {e}", file=sys.stderr)
         return 0
-    path = _write(os.path.join(args.out, "tutorial-deep-steps.html"), page.encode("utf-8"), "--out")
-    print(f"The deep network step by step (open it in a browser): {path}")
+    # written before anything is printed: a folder that cannot be written is one line, not half a demo
+    page_name = "tutorial-deep-steps.html"
+    paths = _write_files(args.out, {page_name: page, **svgs}, "--out")
+    print("\n".join(text))
+    print(f"The deep network step by step (open it in a browser): {paths[0]}")
     print("Diagrams:")
-    for name, svg in svgs.items():
-        print(_write(os.path.join(args.out, name), svg, "--out"))
+    for path in paths[1:]:
+        print(path)
     return 0
 
 
@@ -282,11 +284,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_gallery(args: argparse.Namespace) -> int:
     from . import gallery
 
-    try:
-        written = gallery.write(args.dir, args.engine)
-    except OSError as e:
-        raise CLIError(f"DIR: cannot write {e.filename!r} ({e.strerror})") from None
-    for path in written:
+    for path in _write_files(args.dir, gallery.render_all(args.engine), "DIR"):
         print(path)
     return 0
 
@@ -304,16 +302,25 @@ def _format_of(path: str | None) -> str | None:
 
 
 def _write(path: str, data: bytes, option: str) -> str:
-    """Write `data` to `path` (making its folder); returns the path. Errors name the option."""
+    """Write `data` to `path` atomically (making its folder); returns the path. Errors name the option."""
     try:
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
+        write_atomic(path, data)
     except OSError as e:
         raise CLIError(f"{option}: cannot write {path!r} ({e.strerror})") from None
     return path
+
+
+def _write_files(folder: str, data: dict[str, bytes | str], option: str, stale=None) -> list[str]:
+    """Write a set of files into `folder`, all or none (see outputs.replace_dir_atomic)."""
+    try:
+        written = replace_dir_atomic(folder, data, stale)
+    except OSError as e:
+        where = e.filename if e.filename is not None else folder
+        raise CLIError(f"{option}: cannot write {str(where)!r} ({e.strerror})") from None
+    return [str(p) for p in written]
 
 
 def cmd_step(args: argparse.Namespace) -> int:
@@ -349,14 +356,9 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
     svgs = player.render_frames(built, args.engine)
     if args.frames:
         names = player.frame_names(len(svgs))
-        for name, svg in zip(names, svgs):
-            _write(os.path.join(args.frames, name), svg.encode("utf-8"), "--frames")
-        for name in player.stale_frames(os.listdir(args.frames), len(svgs)):
-            try:  # an earlier run's frames would mix with these
-                os.remove(os.path.join(args.frames, name))
-            except OSError as e:
-                raise CLIError(f"--frames: cannot remove {name!r} of an earlier run "
-                               f"({e.strerror})") from None
+        # all frames or none; an earlier run's frames would mix with these: removed on success
+        _write_files(args.frames, dict(zip(names, svgs)), "--frames",
+                     stale=lambda found: player.stale_frames(found, len(svgs)))
         count = f"{len(svgs)} frame{'s' if len(svgs) != 1 else ''}"
         print(f"{count}: {os.path.join(args.frames, names[0])} ... {names[-1]}")
     if args.html:

@@ -26,6 +26,7 @@ from .layer import Layer
 from .network import Network, _TUTORIAL_KEY
 from .neuron import Neuron
 from .numbers import check_number
+from .outputs import write_atomic
 
 FORMAT = "scalarnet.network/1"
 
@@ -256,4 +257,4 @@ def save(net: Network, path: str | os.PathLike) -> None:
     if not isinstance(net, Network):
         raise NetworkError(f"save: expected a Network, got {net!r}")
     text = dumps(net)  # before opening the file: a bad network leaves no half-written file
-    Path(path).write_text(text, encoding="utf-8")
+    write_atomic(path, text)  # a failed write leaves an earlier file as it was

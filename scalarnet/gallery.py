@@ -16,6 +16,7 @@ from pathlib import Path
 from . import files
 from .diagram import Diagram, diagram
 from .network import Network
+from .outputs import replace_dir_atomic
 from .rendering import render
 
 ENGINE = "wasm"
@@ -66,13 +67,11 @@ def pictures() -> dict[str, Diagram]:
     return result
 
 
+def render_all(engine: str = ENGINE) -> dict[str, bytes]:
+    """File name -> SVG bytes of every picture in the gallery."""
+    return {name: render(picture, "svg", engine) for name, picture in pictures().items()}
+
+
 def write(directory: str | os.PathLike, engine: str = ENGINE) -> list[Path]:
-    """Render every picture into `directory` (made if missing); returns the paths written."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, picture in pictures().items():
-        path = directory / name
-        path.write_bytes(render(picture, "svg", engine))
-        written.append(path)
-    return written
+    """Render every picture into `directory` (made if missing), all or none; returns the paths."""
+    return replace_dir_atomic(directory, render_all(engine))

@@ -15,6 +15,7 @@ Errors are `OSError`, as from `open()`: the caller names the option or path.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
@@ -121,6 +122,8 @@ def replace_dir_atomic(target_dir: str | os.PathLike, files: Mapping[str, bytes 
     for name in datas:
         if not name or name in (".", "..") or os.sep in name or (os.altsep and os.altsep in name):
             raise ValueError(f"replace_dir_atomic: {name!r} is not a plain file name")
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(errno.EEXIST, "File exists", str(target))
     made = _make_folders(target)
     try:
         stage = _stage_folder(target)
@@ -175,6 +178,8 @@ def _stage_folder(target: Path) -> str:
             return stage
         except FileExistsError:
             continue
+        except OSError as e:  # named by the folder the user gave, not by the temp name
+            raise type(e)(e.errno, e.strerror, str(target)) from None
 
 
 def _swap_in(target: Path, stage: str, names: list[str], doomed: list[str]) -> None:

@@ -257,13 +257,19 @@ def _wasm_module() -> tuple[Any, Any]:
 def _render_wasm(source: str, format: str) -> bytes:
     import wasmtime
 
-    wasm_engine, module = _wasm_module()
-    store = wasmtime.Store(wasm_engine)
-    # An empty WasiConfig: no stdin/stdout/stderr, no environment, no directories.
-    store.set_wasi(wasmtime.WasiConfig())
-    linker = wasmtime.Linker(wasm_engine)
-    linker.define_wasi()
-    exports = linker.instantiate(store, module).exports(store)
+    try:
+        wasm_engine, module = _wasm_module()
+        store = wasmtime.Store(wasm_engine)
+        # An empty WasiConfig: no stdin/stdout/stderr, no environment, no directories.
+        store.set_wasi(wasmtime.WasiConfig())
+        linker = wasmtime.Linker(wasm_engine)
+        linker.define_wasi()
+        exports = linker.instantiate(store, module).exports(store)
+    except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+        # e.g. under `ulimit -v` (no room for its memory) or `ulimit -f` (its code cache file)
+        cause = (str(error).strip().splitlines() or ["no message"])[-1].strip()
+        raise RenderError(f"the embedded Graphviz (wasm) cannot start ({cause}): "
+                          "raise the memory or file size limit, or use engine 'system'") from None
     memory = exports["memory"]
 
     def c_string(text: str) -> int:
