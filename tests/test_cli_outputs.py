@@ -8,18 +8,7 @@ import pytest
 
 import scalarnet
 from scalarnet.cli import main
-
-
-def snapshot(folder):
-    result = {}
-    for root, dirs, names in os.walk(folder):
-        for d in dirs:
-            result[os.path.relpath(os.path.join(root, d), folder)] = None
-        for n in names:
-            path = os.path.join(root, n)
-            with open(path, "rb") as f:
-                result[os.path.relpath(path, folder)] = f.read()
-    return result
+from test_outputs import snapshot
 
 
 def mark_earlier(folder):
