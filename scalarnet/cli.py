@@ -7,6 +7,7 @@ of any kind prints one line, `scalarnet: error: ...`, on stderr and exits 2.
 from __future__ import annotations
 
 import argparse
+import builtins
 import csv
 import json
 import os
@@ -21,11 +22,21 @@ from .errors import InputError, ScalarnetError
 from .network import Network
 from .numbers import MAX_DIGITS, fmt
 from .outputs import replace_dir_atomic, write_atomic
+from .terminal import one_line, terminal_text
 from .trace import values_text
 
 
 class CLIError(ScalarnetError, ValueError):
     """A command-line argument that cannot be used."""
+
+
+def print(*values, sep: str = " ", end: str = "\n", file=None, flush: bool = False) -> None:
+    """The built-in print, but names from a file cannot send escape sequences to the terminal.
+
+    Every print of this module goes through here; SVG and DOT written to stdout do not.
+    """
+    text = sep.join(str(v) for v in values)
+    builtins.print(terminal_text(text), end=end, file=file, flush=flush)
 
 
 # -- arguments shared by the commands ---------------------------------------------------------
@@ -522,16 +533,12 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except ScalarnetError as e:
-        print(f"scalarnet: error: {_one_line(str(e))}", file=sys.stderr)
+        print(f"scalarnet: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split("\n"))
 
 
 if __name__ == "__main__":

@@ -89,9 +89,11 @@ class Diagram(graphviz.Digraph):
 
 # C0 control characters are not allowed in the SVG (XML) Graphviz writes: show their
 # Unicode "control pictures" (U+2401 for \x01) instead. Tab and newline stay. A lone
-# surrogate (a JSON file can hold "\ud800") has no UTF-8 at all: show U+FFFD for it.
+# surrogate (a JSON file can hold "\ud800") has no UTF-8 at all: show U+FFFD for it, as
+# for U+FFFE and U+FFFF, the other characters XML 1.0 forbids.
 _CONTROL = {c: chr(0x2400 + c) for c in range(32) if c not in (9, 10)}
 _CONTROL.update(dict.fromkeys(range(0xD800, 0xE000), "\ufffd"))
+_CONTROL.update(dict.fromkeys((0xFFFE, 0xFFFF), "\ufffd"))  # legal in JSON, not in XML 1.0
 
 
 def dot_text(text: str) -> str:
