@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import builtins
 import csv
+import io
 import json
 import os
 import re
 import sys
 from fractions import Fraction
 
-from . import files
+from . import files, limits
 from .backprop import LOSSES, gradients
 from .debugger import STOP_ON, Console, Debugger
 from .errors import InputError, ScalarnetError
@@ -74,7 +75,10 @@ def parse_input(tokens: list[str], net: Network) -> list:
 def read_rows(path: str, net: Network) -> list[list]:
     """The rows of a CSV file whose header names the network's inputs (in any order)."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a BOM, as Excel writes
+        # -sig: a BOM, as Excel writes; read whole but capped (`--inputs /dev/zero` never ends)
+        text = limits.read_capped(path, path).decode("utf-8-sig")
+        limits.check_lines(text, path)
+        with io.StringIO(text, newline="") as f:
             reader = csv.reader(f)
             header = next(reader, None)
             if header is None:
@@ -220,6 +224,18 @@ def cmd_gradients(args: argparse.Namespace) -> int:
     return 0
 
 
+GRANULARITIES = ("op", "neuron", "layer")  # finest first
+#: --frames/--html draw at most this many steps by default: each is a whole diagram (~30 ms)
+MAX_PICTURE_STEPS = 200
+
+
+def _count(text: str) -> int:
+    """A whole number >= 1 (--max-steps)."""
+    if not (text.isdecimal() and 1 <= int(text)):
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
 TUTORIAL = ("tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep")
 ENGINES = ("auto", "system", "wasm")
 ENGINE_HELP = ("auto (default): the system Graphviz when 'dot' is installed, else the embedded "
@@ -363,6 +379,7 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
         raise CLIError("--frames and --html draw the whole pass: --break and --stop-on are "
                        "for the interactive session")
     digits = player.DIGITS if args.digits is None else args.digits
+    _check_step_count(args, net, x)
     built = player.frames(net, x, args.granularity, digits)
     svgs = player.render_frames(built, args.engine)
     if args.frames:
@@ -376,6 +393,22 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
         _write(args.html, player.player_html(net, built, svgs).encode("utf-8"), "--html")
         print(f"{args.html}: a player of {len(svgs)} steps")
     return 0
+
+
+def _check_step_count(args: argparse.Namespace, net: Network, x: list) -> None:
+    """Refuse --frames/--html past --max-steps before drawing: every step is a whole diagram."""
+    import itertools
+
+    limit = args.max_steps
+    if sum(1 for _ in itertools.islice(net.steps(x, args.granularity), limit + 1)) <= limit:
+        return
+    option = "--html" if args.html else "--frames"
+    coarser = GRANULARITIES[GRANULARITIES.index(args.granularity) + 1:]
+    advice = " or ".join(f"--granularity {g} ({sum(1 for _ in net.steps(x, g))} steps)"
+                         for g in coarser)
+    raise CLIError(f"{option}: network {net.name!r} has more than {limit} steps at --granularity "
+                   f"{args.granularity}, and each is a whole diagram: use {advice + ', or ' if advice else ''}"
+                   f"--max-steps N to draw more (slow: about 30 ms a step)")
 
 
 def _command_lines():
@@ -502,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("step", help="step through the forward pass: next, back, breakpoints, frames")
     add_net_arguments(p)
-    p.add_argument("--granularity", choices=("op", "neuron", "layer"), default="op",
+    p.add_argument("--granularity", choices=GRANULARITIES, default="op",
                    help="a step is one multiply-add (op, the default), a neuron or a layer")
     p.add_argument("--break", dest="breakpoints", action="append", metavar="NAME",
                    help="start at the first step of this layer or neuron (repeatable)")
@@ -518,6 +551,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "steps and exit")
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="the Graphviz for --frames and --html: " + ENGINE_HELP)
+    p.add_argument("--max-steps", type=_count, default=MAX_PICTURE_STEPS, metavar="N",
+                   help=f"--frames and --html draw at most N steps (default {MAX_PICTURE_STEPS}): "
+                        "a bigger pass is refused before any drawing")
     p.set_defaults(func=cmd_step)
     return parser
 
@@ -539,6 +575,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # not a bad input but the machine (a limit, a device): still one line
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"scalarnet: error: {one_line(where + (e.strerror or str(e)))}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("scalarnet: error: out of memory (the input is too big for this machine's memory "
+              "or its ulimit -v)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
