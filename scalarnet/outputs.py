@@ -19,6 +19,7 @@ import errno
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -82,6 +83,8 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     """Write `data` (str as UTF-8) to `path` all at once; returns the path.
 
     The folder must exist. On any failure, `path` is as it was and no temp file is left.
+    A symbolic link is followed (the file it points to is replaced); a device or a pipe
+    (`/dev/stdout`) is written to as it is.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -92,6 +95,17 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     """
     path = Path(path)
     data = _bytes(data)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        # /dev/stdout, /dev/null, a named pipe: written through, never replaced by a file
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+    if path.is_symlink():  # replace the file it points to, not the link
+        path = Path(os.path.realpath(path))
     folder = str(path.parent)
     temp = _temp_file(folder, data)
     try:

@@ -3,6 +3,7 @@
 import errno
 import os
 import resource
+import stat
 import subprocess
 import sys
 import textwrap
@@ -69,6 +70,22 @@ def test_write_atomic_failure_while_writing_keeps_the_old_file(tmp_path, monkeyp
         write_atomic(path, b"new" * 1000)
     assert path.read_bytes() == b"the old good file"
     assert os.listdir(tmp_path) == ["net.json"]
+
+
+def test_write_atomic_writes_through_a_device_and_keeps_it_one(tmp_path):
+    before = os.stat("/dev/null")
+    write_atomic("/dev/null", b"gone")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_write_atomic_follows_a_symlink(tmp_path):
+    (tmp_path / "real.svg").write_bytes(b"old")
+    (tmp_path / "link.svg").symlink_to("real.svg")
+    write_atomic(tmp_path / "link.svg", b"new")
+    assert (tmp_path / "link.svg").is_symlink()
+    assert (tmp_path / "real.svg").read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path)) == ["link.svg", "real.svg"]
 
 
 def test_write_atomic_refuses_other_data(tmp_path):
