@@ -22,7 +22,7 @@ from .debugger import STOP_ON, Console, Debugger
 from .errors import InputError, ScalarnetError
 from .network import Network
 from .numbers import MAX_DIGITS, fmt
-from .outputs import replace_dir_atomic, write_atomic
+from .outputs import StagedFile, replace_dir_atomic, write_atomic
 from .terminal import one_line, terminal_text
 from .trace import values_text
 
@@ -403,16 +403,29 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
     _check_step_count(args, net, x)
     built = player.frames(net, x, args.granularity, digits)
     svgs = player.render_frames(built, args.engine)
-    if args.frames:
-        names = player.frame_names(len(svgs))
-        # all frames or none; an earlier run's frames would mix with these: removed on success
-        _write_files(args.frames, dict(zip(names, svgs)), "--frames",
-                     stale=lambda found: player.stale_frames(found, len(svgs)))
-        count = f"{len(svgs)} frame{'s' if len(svgs) != 1 else ''}"
-        print(f"{count}: {os.path.join(args.frames, names[0])} ... {names[-1]}")
-    if args.html:
-        _write(args.html, player.player_html(net, built, svgs).encode("utf-8"), "--html")
-        print(f"{args.html}: a player of {len(svgs)} steps")
+    page = None
+    if args.html:  # written in full first, put in place only once the frames are: all or nothing
+        try:
+            page = StagedFile(args.html, player.player_html(net, built, svgs))
+        except OSError as e:
+            raise CLIError(f"--html: cannot write {args.html!r} ({e.strerror})") from None
+    try:
+        if args.frames:
+            names = player.frame_names(len(svgs))
+            # all frames or none; an earlier run's frames would mix with these: removed on success
+            _write_files(args.frames, dict(zip(names, svgs)), "--frames",
+                         stale=lambda found: player.stale_frames(found, len(svgs)))
+            count = f"{len(svgs)} frame{'s' if len(svgs) != 1 else ''}"
+            print(f"{count}: {os.path.join(args.frames, names[0])} ... {names[-1]}")
+        if page is not None:
+            try:
+                page.commit()
+            except OSError as e:
+                raise CLIError(f"--html: cannot write {args.html!r} ({e.strerror})") from None
+            print(f"{args.html}: a player of {len(svgs)} steps")
+    finally:
+        if page is not None:
+            page.discard()
     return 0
 
 

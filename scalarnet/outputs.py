@@ -23,7 +23,7 @@ import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-__all__ = ["replace_dir_atomic", "write_atomic"]
+__all__ = ["StagedFile", "replace_dir_atomic", "write_atomic"]
 
 _TEMP_PREFIX = ".scalarnet-"  # short: a temp name must fit wherever the target's name fits
 
@@ -93,28 +93,53 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     >>> os.listdir(folder)
     ['a.txt']
     """
-    path = Path(path)
-    data = _bytes(data)
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        # /dev/stdout, /dev/null, a named pipe: written through, never replaced by a file
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
-    if path.is_symlink():  # replace the file it points to, not the link
-        path = Path(os.path.realpath(path))
-    folder = str(path.parent)
-    temp = _temp_file(folder, data)
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        _remove(temp)
-        raise
-    _sync_folder(folder)
-    return path
+    return StagedFile(path, data).commit()
+
+
+class StagedFile:
+    """A file written in full beside `path` but not yet in place: `commit()` or `discard()` it.
+
+    For outputs that must all succeed together, e.g. `step --frames DIR --html FILE`:
+    stage the page, write the frames, then commit the page (or discard it when the
+    frames failed). Raises OSError, with the temp file removed, when it cannot be written.
+    """
+
+    def __init__(self, path: str | os.PathLike, data: bytes | str):
+        self.path = Path(path)
+        self._data = _bytes(data)
+        self._temp: str | None = None
+        try:
+            mode = os.stat(self.path).st_mode
+        except OSError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(self.path))
+        if mode is not None and not stat.S_ISREG(mode):
+            return  # /dev/stdout, /dev/null, a named pipe: written through at commit, never replaced
+        if self.path.is_symlink():  # replace the file it points to, not the link
+            self.path = Path(os.path.realpath(self.path))
+        self._temp = _temp_file(str(self.path.parent), self._data)
+
+    def commit(self) -> Path:
+        """Put the file in place (atomically, for a regular file); returns its path."""
+        if self._temp is None:
+            with open(self.path, "wb") as f:
+                f.write(self._data)
+            return self.path
+        try:
+            os.replace(self._temp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        self._temp = None
+        _sync_folder(str(self.path.parent))
+        return self.path
+
+    def discard(self) -> None:
+        """Remove the staged file: `path` stays as it was."""
+        if self._temp is not None:
+            _remove(self._temp)
+            self._temp = None
 
 
 def replace_dir_atomic(target_dir: str | os.PathLike, files: Mapping[str, bytes | str],

@@ -102,3 +102,21 @@ def test_save_into_a_folder_in_the_way_leaves_no_temp_file(tmp_path):
     with pytest.raises(OSError):
         scalarnet.save(scalarnet.load("tutorial-deep"), tmp_path / "net.json")
     assert os.listdir(tmp_path) == ["net.json"]
+
+
+@pytest.mark.parametrize("bad", ["html", "frames"])
+def test_frames_and_html_together_are_all_or_nothing(tmp_path, capsys, bad):
+    frames, page = tmp_path / "frames", tmp_path / "p.html"
+    assert main(["step", "tutorial-deep", "--frames", str(frames), "--html", str(page)]) == 0
+    mark_earlier(tmp_path)
+    if bad == "html":
+        page.unlink()
+        page.mkdir()
+    else:
+        (frames / "step-05.svg").unlink()
+        (frames / "step-05.svg").mkdir()
+    before = snapshot(tmp_path)
+    capsys.readouterr()
+    assert main(["step", "tutorial-deep", "--frames", str(frames), "--html", str(page)]) == 2
+    assert capsys.readouterr().err.startswith(f"scalarnet: error: --{bad}: cannot write")
+    assert snapshot(tmp_path) == before
