@@ -321,7 +321,9 @@ def cmd_render(args: argparse.Namespace) -> int:
                       threshold=args.threshold, digits=args.digits, gradients=grads)
     data = render(picture, format, args.engine)
     if args.output in (None, "-"):
-        sys.stdout.write(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        # into a file or a pipe as rendered; on a terminal, a name's C1 controls shown escaped
+        sys.stdout.write(terminal_text(text) if sys.stdout.isatty() else text)
         return 0
     engine = choose_engine(args.engine, format)
     how = "DOT source" if engine == "none" else f"Graphviz engine {engine!r}"

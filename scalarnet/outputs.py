@@ -119,6 +119,12 @@ class StagedFile:
         if self.path.is_symlink():  # replace the file it points to, not the link
             self.path = Path(os.path.realpath(self.path))
         self._temp = _temp_file(str(self.path.parent), self._data)
+        if mode is not None:  # the file it replaces keeps its permissions (0600 stays 0600)
+            try:
+                os.chmod(self._temp, stat.S_IMODE(mode))
+            except BaseException:
+                self.discard()
+                raise
 
     def commit(self) -> Path:
         """Put the file in place (atomically, for a regular file); returns its path."""

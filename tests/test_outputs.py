@@ -49,6 +49,14 @@ def test_write_atomic_file_mode_follows_umask(tmp_path):
     assert (tmp_path / "a").stat().st_mode & 0o777 == 0o644
 
 
+def test_write_atomic_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
+    path = tmp_path / "secret.json"
+    path.write_bytes(b"old")
+    path.chmod(0o600)
+    write_atomic(path, b"new")
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_write_atomic_folder_in_the_way_leaves_no_temp(tmp_path):
     (tmp_path / "x.svg").mkdir()
     with pytest.raises(OSError):
