@@ -206,14 +206,16 @@ def test_wasm_render_under_ulimit_is_one_line(tmp_path, resource_name, value):
 def test_run_of_many_rows_keeps_only_what_it_prints(tmp_path):
     """20,000 rows: the memory of the printed lines, not of 20,000 traces (was ~100 MB, now ~40)."""
     if not sys.platform.startswith("linux"):
-        pytest.skip("reads the peak memory from ru_maxrss, which is in KiB on Linux only")
+        pytest.skip("reads the peak memory from /proc/self/status (VmHWM), which only Linux has")
     path = tmp_path / "rows.csv"
     path.write_text("x0,x1\n" + "".join(f"{i % 97 - 48},{i % 89 - 44}\n" for i in range(20_000)))
-    script = ("import resource, sys; from scalarnet.cli import main; code = main(sys.argv[1:]); "
-              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)")
+    # VmHWM: the peak of this process since exec (ru_maxrss would count the parent's before it)
+    script = ("import re, sys; from scalarnet.cli import main; code = main(sys.argv[1:]); "
+              "status = open('/proc/self/status').read(); "
+              "print(re.search(r'VmHWM:\\s*(\\d+) kB', status)[1], file=sys.stderr); sys.exit(code)")
     done = subprocess.run([sys.executable, "-c", script, "run", "tutorial-deep", "--inputs", str(path)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 20_000
-    peak_mib = int(done.stderr) / 1024  # ru_maxrss is in KiB on Linux
+    peak_mib = int(done.stderr) / 1024
     assert peak_mib < 70, f"peak memory {peak_mib:.0f} MiB"
