@@ -511,7 +511,9 @@ def main(argv=None) -> int:
     elapsed = time.perf_counter() - started
     print(f"({elapsed:.0f} s)")
     if args.json:
-        Path(args.json).write_text(json.dumps(
+        from scalarnet.outputs import write_atomic
+
+        write_atomic(args.json, json.dumps(
             {"machine": info, "quick": args.quick, "seconds": round(elapsed, 1),
              "rows": rows, "floors": floors}, indent=2) + "\n")
     return 0

@@ -7,24 +7,37 @@ of any kind prints one line, `scalarnet: error: ...`, on stderr and exits 2.
 from __future__ import annotations
 
 import argparse
+import builtins
 import csv
+import io
 import json
 import os
 import re
 import sys
 from fractions import Fraction
 
-from . import files
+from . import files, limits
 from .backprop import LOSSES, gradients
 from .debugger import STOP_ON, Console, Debugger
 from .errors import InputError, ScalarnetError
 from .network import Network
 from .numbers import MAX_DIGITS, fmt
+from .outputs import StagedFile, replace_dir_atomic, write_atomic
+from .terminal import one_line, terminal_text
 from .trace import values_text
 
 
 class CLIError(ScalarnetError, ValueError):
     """A command-line argument that cannot be used."""
+
+
+def print(*values, sep: str = " ", end: str = "\n", file=None, flush: bool = False) -> None:
+    """The built-in print, but names from a file cannot send escape sequences to the terminal.
+
+    Every print of this module goes through here; SVG and DOT written to stdout do not.
+    """
+    text = sep.join(str(v) for v in values)
+    builtins.print(terminal_text(text), end=end, file=file, flush=flush)
 
 
 # -- arguments shared by the commands ---------------------------------------------------------
@@ -44,6 +57,10 @@ def parse_number(text: str, place: str = "--input") -> int | float | Fraction:
 
 def parse_input(tokens: list[str], net: Network) -> list:
     """`--input 40 0` in input order, or `--input age=40 retired=0` by name."""
+    if any("," in t for t in tokens):  # --input 3,5: a newcomer's first try
+        spaced = " ".join(v for t in tokens for v in t.split(",") if v)
+        raise CLIError(f"--input: {' '.join(tokens)!r}: separate values with spaces "
+                       f"(--input {spaced}); a decimal point is '.'")
     named = ["=" in t for t in tokens]
     if any(named) and not all(named):
         raise CLIError("--input: give every value by position (40 0) or every one by name "
@@ -62,13 +79,19 @@ def parse_input(tokens: list[str], net: Network) -> list:
 def read_rows(path: str, net: Network) -> list[list]:
     """The rows of a CSV file whose header names the network's inputs (in any order)."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a BOM, as Excel writes
+        # -sig: a BOM, as Excel writes; read whole but capped (`--inputs /dev/zero` never ends)
+        text = limits.read_capped(path, path).decode("utf-8-sig")
+        limits.check_lines(text, path)
+        with io.StringIO(text, newline="") as f:
             reader = csv.reader(f)
             header = next(reader, None)
             if header is None:
                 raise CLIError(f"{path}: empty file (expected a header naming the inputs: "
                                f"{', '.join(net.inputs)})")
             header = [h.strip() for h in header]
+            if header and all(_is_number(h) for h in header):
+                raise CLIError(f"{path}, line 1: {','.join(header)!r} is data, but line 1 must be a "
+                               f"header naming the inputs: {','.join(net.inputs)}")
             _check_header(header, net, f"{path}, line 1")
             rows = []
             for cells in reader:
@@ -90,6 +113,14 @@ def read_rows(path: str, net: Network) -> list[list]:
     if not rows:
         raise CLIError(f"{path}: no rows after the header")
     return rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        parse_number(text)
+    except CLIError:
+        return False
+    return True
 
 
 def _check_header(header: list[str], net: Network, place: str) -> None:
@@ -164,15 +195,18 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     net = load_net(args)
-    traces = [net.trace(row) for row in all_rows(args, net)]
+    rows = all_rows(args, net)
+    # many rows (a 1 MB CSV holds ~150,000): keep only what is printed, not every trace
     if args.json:
-        data = [t.to_dict() for t in traces]
+        data = [net.trace(row).to_dict() for row in rows]
         print(_json(data if args.inputs else data[0]))
     elif args.inputs:
-        for t in traces:
-            given = " ".join(f"{k}={fmt(v)}" for k, v in t.inputs.items())
-            print(f"{given} -> {values_text(t.output, args.digits)}")
+        outputs = net.forward_many(rows)  # the same arithmetic as a trace, without the records
+        for row, output in zip(rows, outputs):
+            given = " ".join(f"{k}={fmt(v)}" for k, v in zip(net.inputs, row))
+            print(f"{given} -> {values_text(output, args.digits)}")
     else:
+        traces = [net.trace(rows[0])]
         for layer in traces[0].layers:
             print(f"{layer.name} ({layer.activation.name}): {values_text(layer.a, args.digits)}")
         print(f"output: {values_text(traces[0].output, args.digits)}")
@@ -209,6 +243,18 @@ def cmd_gradients(args: argparse.Namespace) -> int:
     return 0
 
 
+GRANULARITIES = ("op", "neuron", "layer")  # finest first
+#: --frames/--html draw at most this many steps by default: each is a whole diagram (~30 ms)
+MAX_PICTURE_STEPS = 200
+
+
+def _count(text: str) -> int:
+    """A whole number >= 1 (--max-steps)."""
+    if not (text.isdecimal() and 1 <= int(text)):
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
 TUTORIAL = ("tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep")
 ENGINES = ("auto", "system", "wasm")
 ENGINE_HELP = ("auto (default): the system Graphviz when 'dot' is installed, else the embedded "
@@ -220,30 +266,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .diagram import diagram
     from .rendering import RenderError, render
 
-    pictures = {}
+    pictures, text = {}, []
     for number, name in enumerate(TUTORIAL, start=1):
         net = files.load(name)
         trace = net.trace(net.example_input)
-        print(f"== Example {number}: {name} ==")
-        print(net.description)
-        print(trace.text(args.digits))
-        print()
+        text += [f"== Example {number}: {name} ==", net.description, trace.text(args.digits), ""]
         pictures[f"{name}.svg"] = diagram(net, trace)
     try:
         svgs = {name: render(picture, "svg", args.engine) for name, picture in pictures.items()}
         deep = files.load("tutorial-deep")
         built = player.frames(deep, deep.example_input)
         page = player.player_html(deep, built, player.render_frames(built, args.engine))
-    except RenderError as e:  # the arithmetic above stands; only the drawings are missing
+        sheet = cli_exercise.demo_sheet(args.engine)
+    except RenderError as e:  # the arithmetic stands; only the drawings are missing
+        print("\n".join(text))
         print(f"scalarnet: diagrams not drawn: {e}", file=sys.stderr)
         return 0
-    path = _write(os.path.join(args.out, "tutorial-deep-steps.html"), page.encode("utf-8"), "--out")
-    print(f"The deep network step by step (open it in a browser): {path}")
-    sheet = cli_exercise.demo_sheet(os.path.join(args.out, "tutorial-deep-exercise.html"), args.engine)
-    print(f"An exercise: the deep network with blanks to fill in and check: {sheet}")
+    # written before anything is printed: a folder that cannot be written is one line, not half a demo
+    page_name, sheet_name = "tutorial-deep-steps.html", "tutorial-deep-exercise.html"
+    paths = _write_files(args.out, {page_name: page, sheet_name: sheet, **svgs}, "--out")
+    print("\n".join(text))
+    print(f"The deep network step by step (open it in a browser): {paths[0]}")
+    print(f"An exercise: the deep network with blanks to fill in and check: {paths[1]}")
     print("Diagrams:")
-    for name, svg in svgs.items():
-        print(_write(os.path.join(args.out, name), svg, "--out"))
+    for path in paths[2:]:
+        print(path)
     return 0
 
 
@@ -287,22 +334,23 @@ def _output_picture(args: argparse.Namespace, picture, format: str | None = None
         raise CLIError(f"--format {format}: give the file to write with -o FILE")
     data = render(picture, format, args.engine)
     if args.output in (None, "-"):
-        sys.stdout.write(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        # into a file or a pipe as rendered; on a terminal, a name's C1 controls shown escaped
+        sys.stdout.write(terminal_text(text) if sys.stdout.isatty() else text)
         return 0
     engine = choose_engine(args.engine, format)
     how = "DOT source" if engine == "none" else f"Graphviz engine {engine!r}"
-    print(f"{_write(args.output, data, '-o')} ({len(data) / 1024:.1f} KiB, {how})")
+    # `-o out`: no extension to tell the format, so SVG, and the line says so
+    chosen = ("," if args.format or _format_of(args.output)
+              else ", format svg: the name has no extension, --format chooses another;")
+    print(f"{_write(args.output, data, '-o')} ({len(data) / 1024:.1f} KiB{chosen} {how})")
     return 0
 
 
 def cmd_gallery(args: argparse.Namespace) -> int:
     from . import gallery
 
-    try:
-        written = gallery.write(args.dir, args.engine)
-    except OSError as e:
-        raise CLIError(f"DIR: cannot write {e.filename!r} ({e.strerror})") from None
-    for path in written:
+    for path in _write_files(args.dir, gallery.render_all(args.engine), "DIR"):
         print(path)
     return 0
 
@@ -320,16 +368,25 @@ def _format_of(path: str | None) -> str | None:
 
 
 def _write(path: str, data: bytes, option: str) -> str:
-    """Write `data` to `path` (making its folder); returns the path. Errors name the option."""
+    """Write `data` to `path` atomically (making its folder); returns the path. Errors name the option."""
     try:
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
+        write_atomic(path, data)
     except OSError as e:
         raise CLIError(f"{option}: cannot write {path!r} ({e.strerror})") from None
     return path
+
+
+def _write_files(folder: str, data: dict[str, bytes | str], option: str, stale=None) -> list[str]:
+    """Write a set of files into `folder`, all or none (see outputs.replace_dir_atomic)."""
+    try:
+        written = replace_dir_atomic(folder, data, stale)
+    except OSError as e:
+        where = e.filename if e.filename is not None else folder
+        raise CLIError(f"{option}: cannot write {str(where)!r} ({e.strerror})") from None
+    return [str(p) for p in written]
 
 
 def cmd_step(args: argparse.Namespace) -> int:
@@ -337,6 +394,9 @@ def cmd_step(args: argparse.Namespace) -> int:
     x = one_input(args, net)
     if args.frames or args.html:
         return _step_pictures(args, net, x)
+    if "magnitude" in (args.stop_on or ()) and args.bound is None:
+        raise CLIError("--stop-on magnitude needs --bound N: the magnitude past which to stop "
+                       "(e.g. --stop-on magnitude --bound 1000)")
     bound = None if args.bound is None else parse_number(args.bound, "--bound")
     dbg = Debugger(net, x, args.granularity, stop_on=args.stop_on or (), bound=bound,
                    digits=args.digits)
@@ -361,24 +421,49 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
         raise CLIError("--frames and --html draw the whole pass: --break and --stop-on are "
                        "for the interactive session")
     digits = player.DIGITS if args.digits is None else args.digits
+    _check_step_count(args, net, x)
     built = player.frames(net, x, args.granularity, digits)
     svgs = player.render_frames(built, args.engine)
-    if args.frames:
-        names = player.frame_names(len(svgs))
-        for name, svg in zip(names, svgs):
-            _write(os.path.join(args.frames, name), svg.encode("utf-8"), "--frames")
-        for name in player.stale_frames(os.listdir(args.frames), len(svgs)):
-            try:  # an earlier run's frames would mix with these
-                os.remove(os.path.join(args.frames, name))
+    page = None
+    if args.html:  # written in full first, put in place only once the frames are: all or nothing
+        try:
+            page = StagedFile(args.html, player.player_html(net, built, svgs))
+        except OSError as e:
+            raise CLIError(f"--html: cannot write {args.html!r} ({e.strerror})") from None
+    try:
+        if args.frames:
+            names = player.frame_names(len(svgs))
+            # all frames or none; an earlier run's frames would mix with these: removed on success
+            _write_files(args.frames, dict(zip(names, svgs)), "--frames",
+                         stale=lambda found: player.stale_frames(found, len(svgs)))
+            count = f"{len(svgs)} frame{'s' if len(svgs) != 1 else ''}"
+            print(f"{count}: {os.path.join(args.frames, names[0])} ... {names[-1]}")
+        if page is not None:
+            try:
+                page.commit()
             except OSError as e:
-                raise CLIError(f"--frames: cannot remove {name!r} of an earlier run "
-                               f"({e.strerror})") from None
-        count = f"{len(svgs)} frame{'s' if len(svgs) != 1 else ''}"
-        print(f"{count}: {os.path.join(args.frames, names[0])} ... {names[-1]}")
-    if args.html:
-        _write(args.html, player.player_html(net, built, svgs).encode("utf-8"), "--html")
-        print(f"{args.html}: a player of {len(svgs)} steps")
+                raise CLIError(f"--html: cannot write {args.html!r} ({e.strerror})") from None
+            print(f"{args.html}: a player of {len(svgs)} steps")
+    finally:
+        if page is not None:
+            page.discard()
     return 0
+
+
+def _check_step_count(args: argparse.Namespace, net: Network, x: list) -> None:
+    """Refuse --frames/--html past --max-steps before drawing: every step is a whole diagram."""
+    import itertools
+
+    limit = args.max_steps
+    if sum(1 for _ in itertools.islice(net.steps(x, args.granularity), limit + 1)) <= limit:
+        return
+    option = "--html" if args.html else "--frames"
+    coarser = GRANULARITIES[GRANULARITIES.index(args.granularity) + 1:]
+    advice = " or ".join(f"--granularity {g} ({sum(1 for _ in net.steps(x, g))} steps)"
+                         for g in coarser)
+    raise CLIError(f"{option}: network {net.name!r} has more than {limit} steps at --granularity "
+                   f"{args.granularity}, and each is a whole diagram: use {advice + ', or ' if advice else ''}"
+                   f"--max-steps N to draw more (slow: about 30 ms a step)")
 
 
 def _command_lines():
@@ -511,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("step", help="step through the forward pass: next, back, breakpoints, frames")
     add_net_arguments(p)
-    p.add_argument("--granularity", choices=("op", "neuron", "layer"), default="op",
+    p.add_argument("--granularity", choices=GRANULARITIES, default="op",
                    help="a step is one multiply-add (op, the default), a neuron or a layer")
     p.add_argument("--break", dest="breakpoints", action="append", metavar="NAME",
                    help="start at the first step of this layer or neuron (repeatable)")
@@ -527,6 +612,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "steps and exit")
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="the Graphviz for --frames and --html: " + ENGINE_HELP)
+    p.add_argument("--max-steps", type=_count, default=MAX_PICTURE_STEPS, metavar="N",
+                   help=f"--frames and --html draw at most N steps (default {MAX_PICTURE_STEPS}): "
+                        "a bigger pass is refused before any drawing")
     p.set_defaults(func=cmd_step)
     cli_exercise.add_commands(sub)
 
@@ -550,16 +638,20 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except ScalarnetError as e:
-        print(f"scalarnet: error: {_one_line(str(e))}", file=sys.stderr)
+        print(f"scalarnet: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split("\n"))
+    except OSError as e:  # not a bad input but the machine (a limit, a device): still one line
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"scalarnet: error: {one_line(where + (e.strerror or str(e)))}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("scalarnet: error: out of memory (the input is too big for this machine's memory "
+              "or its ulimit -v)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

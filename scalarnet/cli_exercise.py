@@ -102,7 +102,7 @@ def cmd_exercise(args: argparse.Namespace) -> int:
     return 0
 
 
-def demo_sheet(path: str, engine: str = "auto") -> str:
+def demo_sheet(engine: str = "auto") -> bytes:
     """`scalarnet demo`'s sheet: the deep network, four blanks, as a self-checking page."""
     from .exercise_html import html_page
     from .exercise_pages import diagram
@@ -111,8 +111,7 @@ def demo_sheet(path: str, engine: str = "auto") -> str:
     deep = files.load("tutorial-deep")
     sheet = make(deep, deep.example_input, seed=1)
     svg = render(diagram(sheet), "svg", engine).decode("utf-8")
-    write_all({path: html_page(sheet, svg).encode("utf-8")})
-    return path
+    return html_page(sheet, svg).encode("utf-8")
 
 
 def write_all(out: dict[str, bytes]) -> None:

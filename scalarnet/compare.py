@@ -49,6 +49,7 @@ import numpy as np
 from .activations import ACTIVATIONS, Activation, get_activation
 from .errors import FileFormatError, InputError, NumberError
 from .network import Network
+from .npz import read_layers
 from .numbers import fmt, is_finite, is_number
 from .trace import NeuronRecord
 from .vectorized import Matrices, activate, affine, as_array, forward, layer_scale, matrices
@@ -276,7 +277,7 @@ def _against_arrays(against, net: Network, n_rows: int) -> tuple[list[np.ndarray
     notes = []
     if isinstance(against, (str, os.PathLike)):
         label = os.fspath(against)
-        by_name = _read_npz(label, expected)
+        by_name = _read_npz(label, expected, {layer.name: (n_rows, len(layer)) for layer in net.layers})
     elif isinstance(against, Mapping):
         label, by_name = "the given arrays", dict(against)
     elif isinstance(against, Sequence):
@@ -301,7 +302,7 @@ def _against_arrays(against, net: Network, n_rows: int) -> tuple[list[np.ndarray
     return arrays, label, notes
 
 
-def _read_npz(path: str, expected: str) -> dict:
+def _read_npz(path: str, expected: str, shapes: dict) -> dict:
     # The first bytes say what the file is: numpy.load takes anything but a zip or a .npy
     # for a pickle, and its message would then suggest loading one.
     try:
@@ -318,8 +319,9 @@ def _read_npz(path: str, expected: str) -> dict:
         raise FileFormatError(f"{path}: not an .npz file of arrays (an .npz file is a zip archive "
                               "of .npy arrays, as numpy.savez writes)")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
+        return read_layers(path, shapes)  # only the layers' arrays, each checked before loading
+    except (InputError, FileFormatError):
+        raise
     except (ValueError, zipfile.BadZipFile, EOFError, OSError) as e:  # object arrays need pickle: never here
         raise FileFormatError(f"{path}: not an .npz file of arrays ({e})") from None
 

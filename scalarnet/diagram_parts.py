@@ -43,6 +43,7 @@ class DiagramError(ScalarnetError, ValueError):
 # surrogate (a JSON file can hold "\ud800") has no UTF-8 at all: show U+FFFD for it.
 CONTROL = {c: chr(0x2400 + c) for c in range(32) if c not in (9, 10)}
 CONTROL.update(dict.fromkeys(range(0xD800, 0xE000), "\ufffd"))
+CONTROL.update(dict.fromkeys((0xFFFE, 0xFFFF), "\ufffd"))  # legal in JSON, not in XML 1.0
 
 
 def dot_text(text: str) -> str:

@@ -23,9 +23,11 @@ from pathlib import Path
 from .activations import Activation, get_activation
 from .errors import FileFormatError, NetworkError, NumberError, ScalarnetError
 from .layer import Layer
+from . import limits
 from .network import Network, _TUTORIAL_KEY
 from .neuron import Neuron
 from .numbers import check_number
+from .outputs import write_atomic
 
 FORMAT = "scalarnet.network/1"
 #: Model files `load` reads through scalarnet.interop (ONNX, Keras 3, legacy Keras).
@@ -60,17 +62,21 @@ def load(source: str | os.PathLike, activation: str | Activation | None = None) 
     if activation is not None:
         activation = get_activation(activation)  # a typo is reported before the file is read
     path = Path(source)
-    if path.suffix.lower() in MODEL_SUFFIXES and path.is_file():
+    try:
+        is_file, exists = path.is_file(), path.exists()
+    except OSError as e:  # a name too long for the file system, ...
+        raise FileFormatError(f"cannot read {str(source)!r} ({e.strerror})") from None
+    if is_file and path.suffix.lower() in MODEL_SUFFIXES:
         from .interop import load_model_file  # ONNX and Keras files, read as data
 
         return _with_hidden_activation(load_model_file(path), activation)
-    if path.is_file():
+    if is_file:
         text = _read(path)
         label = str(source)
     elif isinstance(source, str) and source in examples():
         text = (resources.files("scalarnet") / "examples" / f"{source}.json").read_text("utf-8")
         label = source
-    elif path.exists():
+    elif exists:
         raise FileFormatError(f"{str(source)!r} is not a file")
     else:
         names = ", ".join(examples())
@@ -81,7 +87,7 @@ def load(source: str | os.PathLike, activation: str | Activation | None = None) 
 def _read(path: Path) -> str:
     try:
         # Notepad and Excel start UTF-8 with a byte order mark, which json.loads refuses
-        return path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        return limits.read_capped(path, str(path)).decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         raise FileFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except OSError as e:
@@ -91,6 +97,8 @@ def _read(path: Path) -> str:
 def loads(text: str, label: str = "<string>",
           activation: str | Activation | None = None) -> Network:
     """Read a network from JSON text; `label` names it in error messages."""
+    if isinstance(text, str) and len(text) > limits.limit("file"):  # before json.loads spends the memory
+        raise limits.too_big("file", label, "the JSON text")
     try:
         data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as e:
@@ -274,4 +282,4 @@ def save(net: Network, path: str | os.PathLike) -> None:
     if not isinstance(net, Network):
         raise NetworkError(f"save: expected a Network, got {net!r}")
     text = dumps(net)  # before opening the file: a bad network leaves no half-written file
-    Path(path).write_text(text, encoding="utf-8")
+    write_atomic(path, text)  # a failed write leaves an earlier file as it was

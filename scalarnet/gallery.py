@@ -17,6 +17,7 @@ from pathlib import Path
 from . import files
 from .diagram import Diagram, diagram
 from .network import Network
+from .outputs import replace_dir_atomic
 from .rendering import render
 
 ENGINE = "wasm"
@@ -79,6 +80,8 @@ def _exercise_diagram(deep: Network) -> Diagram:
     from .exercise_pages import diagram as sheet_diagram
 
     return sheet_diagram(make(deep, deep.example_input, seed=1))
+
+
 #: The training runs drawn in the gallery, as the README's `scalarnet train` commands run them.
 TRAINING_RUNS = {"xor": ("y", {"loss": "binary_cross_entropy", "lr": 0.5, "epochs": 300}),
                  "loan": ("approved", {"loss": "binary_cross_entropy", "lr": 0.001, "epochs": 100})}
@@ -124,17 +127,14 @@ def plots() -> dict[str, bytes]:
     return {"loan-training-loss.svg": plot_svg(training_run("loan")[2], "loan")}
 
 
+def render_all(engine: str = ENGINE) -> dict[str, bytes]:
+    """File name -> bytes of every picture in the gallery (SVG, the PNG, and the matplotlib plots)."""
+    drawn = {name: render(picture, Path(name).suffix.lstrip("."), engine)
+             for name, picture in pictures().items()}
+    drawn.update(plots())
+    return drawn
+
+
 def write(directory: str | os.PathLike, engine: str = ENGINE) -> list[Path]:
-    """Render every picture into `directory` (made if missing); returns the paths written."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, picture in pictures().items():
-        path = directory / name
-        path.write_bytes(render(picture, path.suffix.lstrip("."), engine))
-        written.append(path)
-    for name, svg in plots().items():
-        path = directory / name
-        path.write_bytes(svg)
-        written.append(path)
-    return written
+    """Render every picture into `directory` (made if missing), all or none; returns the paths."""
+    return replace_dir_atomic(directory, render_all(engine))

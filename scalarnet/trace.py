@@ -126,6 +126,14 @@ def find_neurons(layers: list, path: str) -> list:
             or [n for _, n in pairs if n.name == path])
 
 
+def known_names(names: list[str], shown: int = 12) -> str:
+    """`a, b, c` for an error message; past `shown` names, the first and last few and the count."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    half = shown // 2
+    return f"{', '.join(names[:half])}, ..., {', '.join(names[-half:])} ({len(names)} in all)"
+
+
 def split_path(layers: list, path: str) -> tuple[str, str]:
     """'layer.neuron' split after a layer's name when it starts with one (names may hold dots),
     else at the first dot: the parts to name in an error when `find_neurons` finds nothing."""
@@ -188,8 +196,11 @@ class Trace:
         if "." in name:
             layer_name, neuron_name = split_path(self.layers, name)
             self.layer(layer_name)  # raises when there is no such layer
-            raise InputError(f"layer {layer_name!r} has no neuron {neuron_name!r}")
-        raise InputError(f"no neuron {name!r} in the trace")
+            layer = self.layer(layer_name)
+            raise InputError(f"layer {layer_name!r} has no neuron {neuron_name!r} "
+                             f"(it has: {known_names([n.name for n in layer.neurons])})")
+        raise InputError(f"no neuron {name!r} in the trace "
+                         f"(neurons: {known_names([n.path for n in self.neurons()])})")
 
     def mark_nonfinite(self) -> None:
         """Find and flag the first neuron where a NaN or an infinity appears."""

@@ -518,7 +518,7 @@ def test_softmax_layer_written_per_neuron():
     ({"keep": 7}, DiagramError, r"keep: expected a whole number from 1 to threshold // 2 \(6\), got 7"),
     ({"keep": 0}, DiagramError, r"keep: expected a whole number from 1 to threshold // 2 \(6\), got 0"),
     ({"digits": 0}, DiagramError, r"digits: expected None or a whole number of at least 1, got 0"),
-    ({"view": "ops", "neuron": "nope"}, InputError, r"no neuron 'nope' in the trace"),
+    ({"view": "ops", "neuron": "nope"}, InputError, r"no neuron 'nope' in the trace \(neurons: hidden1\.node0_0, .*\)"),
     ({"view": "ops", "layer": "nope"}, InputError, r"no layer 'nope' in the trace \(layers: hidden1, hidden2, output\)"),
 ], ids=["view", "neuron-network-view", "neuron-and-layer", "threshold-1", "threshold-bool",
         "keep-7", "keep-0", "digits-0", "no-neuron", "no-layer"])

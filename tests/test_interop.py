@@ -15,7 +15,7 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 needs_sklearn = pytest.mark.skipif(not HAS_SKLEARN, reason="scikit-learn is not installed "
                                    "(pip install -e '.[interop]')")
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed "
-                                 "(pip install torch==2.13.0 takes the CPU build on this machine)")
+                                 "(pip install torch; .ci/run pins torch==2.13.0, a CPU build)")
 
 RTOL = 1e-12  # float64 on both sides: only the order of the additions differs
 SK_ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}

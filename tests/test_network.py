@@ -200,7 +200,8 @@ def test_lookup_of_names_with_dots(path, layer, neuron):
 @pytest.mark.parametrize("path, net_message, trace_message", [
     ("a.b", "network 'network': no single neuron 'a.b' (several layers have one; name it as 'layer.neuron')",
      "neuron name 'a.b' is in several layers: say which (h.1.a.b, out.a.b)"),
-    ("h.1.x", "layer 'h.1' has no neuron 'x' (it has: a.b, c)", "layer 'h.1' has no neuron 'x'"),
+    ("h.1.x", "layer 'h.1' has no neuron 'x' (it has: a.b, c)",
+     "layer 'h.1' has no neuron 'x' (it has: a.b, c)"),
     ("h.2.c", "network 'network' has no layer 'h' (layers: h.1, out)", "no layer 'h' in the trace (layers: h.1, out)"),
     (3, "network 'network': expected a neuron's name ('layer.neuron', or its name alone), got 3",
      "expected a neuron's name ('layer.neuron', or its name alone), got 3"),

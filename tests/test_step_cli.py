@@ -143,7 +143,7 @@ def test_step_cli_session(monkeypatch, capsys, argv, commands, expected):
 
 @pytest.mark.parametrize("argv, message", [
     (["--break", "node7"], "no input, layer or neuron 'node7' in network 'tutorial-deep'"),
-    (["--stop-on", "magnitude"], "stop_on 'magnitude' needs a bound (bound=1000; in the CLI --bound 1000)"),
+    (["--stop-on", "magnitude"], "--stop-on magnitude needs --bound N: the magnitude past which to stop"),
     (["--stop-on", "nans"], "argument --stop-on: invalid choice: 'nans'"),
     (["--bound", "x", "--stop-on", "magnitude"], "--bound: 'x' is not a number"),
     (["--granularity", "term"], "argument --granularity: invalid choice: 'term'"),
