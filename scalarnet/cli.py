@@ -321,19 +321,17 @@ def cmd_step(args: argparse.Namespace) -> int:
     x = one_input(args, net)
     if args.frames or args.html:
         return _step_pictures(args, net, x)
+    from . import cli_step
+
     bound = None if args.bound is None else parse_number(args.bound, "--bound")
+    target = None if args.target is None else [parse_number(t, "--target") for t in args.target]
     dbg = Debugger(net, x, args.granularity, stop_on=args.stop_on or (), bound=bound,
-                   digits=args.digits)
+                   digits=args.digits, target=target, loss=args.loss)
     for name in args.breakpoints or ():
         dbg.break_at(name)
     console = Console(dbg)
     print(console.start(go=bool(args.breakpoints or args.stop_on)), flush=True)
-    for line in _command_lines():
-        reply, over = console.do(line)
-        if reply:
-            print(reply, flush=True)
-        if over:
-            break
+    cli_step.session(console)
     return 0
 
 
@@ -363,21 +361,6 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
         _write(args.html, player.player_html(net, built, svgs).encode("utf-8"), "--html")
         print(f"{args.html}: a player of {len(svgs)} steps")
     return 0
-
-
-def _command_lines():
-    """Commands typed at a terminal (after a prompt), or read from a pipe line by line (echoed)."""
-    if sys.stdin.isatty():
-        while True:
-            try:
-                yield input(Console.PROMPT)
-            except EOFError:
-                print()
-                return
-    for line in sys.stdin:
-        line = line.rstrip("\r\n")
-        print(f"{Console.PROMPT}{line}")
-        yield line
 
 
 # -- the parser -----------------------------------------------------------------------------------
@@ -487,17 +470,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default wasm: the same bytes on any machine, which the gallery test checks")
     p.set_defaults(func=cmd_gallery)
 
-    p = sub.add_parser("step", help="step through the forward pass: next, back, breakpoints, frames")
+    p = sub.add_parser("step", help="step through the forward (and backward) pass: next, back, "
+                       "breakpoints, frames")
     add_net_arguments(p)
     p.add_argument("--granularity", choices=("op", "neuron", "layer"), default="op",
                    help="a step is one multiply-add (op, the default), a neuron or a layer")
     p.add_argument("--break", dest="breakpoints", action="append", metavar="NAME",
                    help="start at the first step of this layer or neuron (repeatable)")
+    p.add_argument("--target", nargs="+", metavar="VALUE",
+                   help="go on into the backward pass for this target (one value per output)")
+    p.add_argument("--loss", choices=LOSSES, default="mse",
+                   help="the loss for --target (default mse)")
     p.add_argument("--stop-on", action="append", choices=STOP_ON,
-                   help="start at the first NaN/infinity (nan), a dead ReLU (dead-relu) or a "
-                        "value beyond --bound (magnitude); repeatable")
+                   help="start at the first NaN/infinity (nan), a dead ReLU (dead-relu), a "
+                        "value beyond --bound (magnitude), or with --target a dL/dz below "
+                        "(vanishing) or above (exploding) --bound; repeatable")
     p.add_argument("--bound", metavar="NUMBER",
-                   help="the magnitude bound for --stop-on magnitude")
+                   help="the bound for --stop-on magnitude, vanishing and exploding")
     p.add_argument("--digits", type=_digits, help="significant digits for floats "
                    "(default: in full; 4 in --frames and --html)")
     p.add_argument("--frames", metavar="DIR", help="write one SVG per step into DIR and exit")
