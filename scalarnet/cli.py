@@ -319,12 +319,12 @@ def _write(path: str, data: bytes, option: str) -> str:
 def cmd_step(args: argparse.Namespace) -> int:
     net = load_net(args)
     x = one_input(args, net)
+    target = None if args.target is None else [parse_number(t, "--target") for t in args.target]
     if args.frames or args.html:
-        return _step_pictures(args, net, x)
+        return _step_pictures(args, net, x, target)
     from . import cli_step
 
     bound = None if args.bound is None else parse_number(args.bound, "--bound")
-    target = None if args.target is None else [parse_number(t, "--target") for t in args.target]
     dbg = Debugger(net, x, args.granularity, stop_on=args.stop_on or (), bound=bound,
                    digits=args.digits, target=target, loss=args.loss)
     for name in args.breakpoints or ():
@@ -335,7 +335,7 @@ def cmd_step(args: argparse.Namespace) -> int:
     return 0
 
 
-def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
+def _step_pictures(args: argparse.Namespace, net: Network, x: list, target: list | None) -> int:
     """--frames DIR (one SVG per step) and --html FILE (the player): the whole pass, no session."""
     from . import player
 
@@ -343,7 +343,7 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
         raise CLIError("--frames and --html draw the whole pass: --break and --stop-on are "
                        "for the interactive session")
     digits = player.DIGITS if args.digits is None else args.digits
-    built = player.frames(net, x, args.granularity, digits)
+    built = player.frames(net, x, args.granularity, digits, target=target, loss=args.loss)
     svgs = player.render_frames(built, args.engine)
     if args.frames:
         names = player.frame_names(len(svgs))

@@ -1,13 +1,20 @@
-"""Frames of a stepped forward pass (one diagram per step) and the self-contained HTML player of them.
+"""Frames of a stepped pass (one diagram per step) and the self-contained HTML player of them.
 
 A frame is the network diagram (`scalarnet.diagram`) at one step: the current
 neuron and its incoming edges highlighted (at op granularity the edge of the
 current multiply-add the most), finished neurons with their arithmetic, later
-ones blank (name and bias only), the step's text as the title. Building frames
-builds DOT text only; `render_frames` runs Graphviz and keeps every node in
-place from one frame to the next; `player_html` puts the SVGs into one HTML page
-with inline CSS and JavaScript, which loads nothing from anywhere (its
-Content-Security-Policy forbids it).
+ones blank (name and bias only), the step's text as the title. With a target,
+the backward pass's frames follow: the whole forward pass shown, the current
+neuron highlighted and the edge whose gradient is being computed thickest, each
+neuron's dL/da and dL/dz (each input's dL/dx) appearing as they are finished,
+from the output back to the inputs. Texts summarise sums of more than 12 terms
+as the diagram does (`(776 more terms: 12.5)`). Building frames builds DOT text
+only; `render_frames` runs Graphviz and keeps every node in place from one
+frame to the next; `player_html` puts the SVGs into one HTML page with inline
+CSS and JavaScript, which loads nothing from anywhere (its
+Content-Security-Policy forbids it). The page holds each distinct piece of SVG
+once (a node, an edge) and each frame as the list of its pieces, so a page of
+hundreds of frames of a big network stays a few MiB.
 
 >>> from scalarnet import load
 >>> net = load("tutorial-deep")
@@ -21,14 +28,15 @@ L1N1 [label="node0_1\\nbias 0\\n3*4 + 5*(-5) = -13" color="#d94801" fillcolor="#
 from __future__ import annotations
 
 import html
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .diagram import Diagram, _label, _wrap, diagram
+from .diagram import KEEP, Diagram, _label, _wrap, diagram, dot_text
 from .numbers import Number, fmt
-from .steps import Step, StepError
+from .steps import Step, StepError, count_steps
 from .trace import NeuronRecord, Trace, values_text
 
 if TYPE_CHECKING:
@@ -55,27 +63,63 @@ _SVG = "{http://www.w3.org/2000/svg}"
 
 
 def frames(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
-           digits: int | None = DIGITS) -> list[tuple[Step, Diagram]]:
-    """Every step of the pass with its frame, a graphviz Digraph (DOT only, nothing rendered).
+           digits: int | None = DIGITS, *, target: Sequence[Number] | None = None,
+           loss: str = "mse") -> list[tuple[Step, Diagram]]:
+    """Every step of the pass (with a target, the backward pass's too) with its frame, a
+    graphviz Digraph (DOT only, nothing rendered).
 
     Raises StepError when the pass has more than MAX_FRAMES steps.
     """
-    steps = []
-    for step in net.steps(x, granularity, digits):
-        steps.append(step)
-        if len(steps) > MAX_FRAMES:
-            raise StepError(f"network {net.name!r} has more than {MAX_FRAMES} steps at "
-                            f"{granularity} granularity: too many frames (step by neuron or layer)")
+    stepped = net.steps(x, granularity, digits, target=target, loss=loss, keep=KEEP)
+    if sum(count_steps(net, granularity, target is not None)) > MAX_FRAMES:
+        raise StepError(f"network {net.name!r} has more than {MAX_FRAMES} steps at "
+                        f"{granularity} granularity: too many frames (step by neuron or layer)")
+    steps = list(stepped)
     trace = net.trace(x)
     base = diagram(net, trace, digits=digits)
-    titles = [_cut(f"{net.name}, step {step.index + 1}/{len(steps)}: {step.text}") for step in steps]
+    labels = _labels(base)
+    titles = [_cut(f"{net.name}, step {step.index + 1}/{len(steps)}: {_one_line(step.text)}")
+              for step in steps]
     width = max(map(len, titles))  # every title as wide, so no frame's canvas is wider
-    return [(step, frame(base, trace, step, title.ljust(width)))
+    return [(step, frame(base, trace, step, title.ljust(width), labels))
             for step, title in zip(steps, titles)]
 
 
-def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
+def _one_line(text: str) -> str:
+    """A backward neuron step's four lines as one: `node0_0: dL/da = 14; dL/dz = ...`."""
+    return "; ".join(line.strip() for line in text.split("\n"))
+
+
+_LABEL = re.compile(r'^\s*(\w+) \[label=("(?:[^"\\]|\\.)*")')
+
+
+def _labels(base: Diagram) -> dict[str, str]:
+    """Each node's label in `base` as DOT text (quoted), from its first statement."""
+    found = {}
+    for line in base.body:
+        m = _LABEL.match(line)
+        if m and m[1] not in found:
+            found[m[1]] = m[2]
+    return found
+
+
+def _with_lines(label: str, lines: list[str]) -> str:
+    """A quoted DOT label from `_labels` with `lines` added below (left-justified if it is)."""
+    inner = label[1:-1]
+    if inner.endswith("\\l"):
+        added = "".join(f"{dot_text(line)}\\l" for line in lines)
+    else:
+        added = "".join(f"\\n{dot_text(line)}" for line in lines)
+    from graphviz import nohtml
+
+    return nohtml(inner + added)
+
+
+def frame(base: Diagram, trace: Trace, step: Step, title: str,
+          labels: dict[str, str] | None = None) -> Diagram:
     """The diagram `base` (of the whole pass, `trace`) as it stands at `step`, with this title."""
+    if step.pass_ == "backward":
+        return _backward_frame(base, trace, step, title, labels or _labels(base))
     graph = base.copy()
     drawn = {m[1] for line in graph.body if (m := _NODE.match(line))}
     position = {layer.name: k for k, layer in enumerate(trace.layers, start=1)}
@@ -128,11 +172,64 @@ def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
     return graph
 
 
+def _backward_frame(base: Diagram, trace: Trace, step: Step, title: str, labels: dict) -> Diagram:
+    """A backward step's frame: every forward value, the gradients finished so far, the current
+    neuron (or layer, or input) and the edge of the current gradient term highlighted."""
+    graph = base.copy()
+    drawn = {m[1] for line in graph.body if (m := _NODE.match(line))}
+    position = {layer.name: k for k, layer in enumerate(trace.layers, start=1)}
+    digits = step.digits
+    known = {}  # node id -> the gradient lines it shows
+    for path, g in step.gradients_done():
+        if isinstance(g, (int, float)) or not hasattr(g, "dz"):  # an input's dL/dx
+            i = trace.input_names.index(path)
+            known[f"L0N{i}"] = [f"dL/d{path} = {fmt(g, digits)}"]
+        else:
+            known[f"L{position[g.layer.name]}N{g.index}"] = [f"dL/da = {fmt(g.da, digits)}",
+                                                            f"dL/dz = {fmt(g.dz, digits)}"]
+    k = step.layer_index + 1  # 0: the inputs
+    if step.neuron_index is not None:
+        current = {_node_id(k, step.neuron_index, drawn)}
+    else:  # a layer step: the layer (or every input)
+        count = len(trace.input_names) if k == 0 else len(trace.layers[k - 1].neurons)
+        current = {_node_id(k, j, drawn) for j in range(count)}
+    for node in sorted(drawn):
+        if node in known and node in labels:
+            graph.node(node, _with_lines(labels[node], known[node]))
+    for node in sorted(current):
+        graph.node(node, color=CURRENT, fillcolor=CURRENT_FILL, penwidth="3")
+    edge = None
+    if step.term is not None and step.neuron_index is not None:
+        j, t = step.neuron_index, step.term
+        if step.gradient == "dL/dw":  # the weight into this neuron from input t
+            edge = (f"L{k - 1}N{t}", f"L{k}N{j}")
+        else:  # a dL/da (dL/dx) term: the weight from this neuron (input) to neuron t after it
+            edge = (f"L{k}N{j}", f"L{k + 1}N{t}")
+    for i, line in enumerate(graph.body):
+        m = _EDGE.match(line.rstrip("\n"))
+        if m is None or "invis" in m[4]:
+            continue
+        indent, tail, head, attrs = m.groups()
+        if (tail, head) == edge:
+            extra = f'penwidth=5 color="{CURRENT}"'
+        elif head in current or tail in current:
+            continue  # the current neuron's edges keep their colours
+        else:
+            extra = f'color="{FADED}" fontcolor="{LATER}"'
+        graph.body[i] = f"{indent}{tail} -> {head} [{attrs} {extra}]\n"
+    graph.attr(label=_label([title], left=True))
+    return graph
+
+
 def _cut(title: str) -> str:
-    """`title` cut at a space to at most TITLE characters, with ` …` (the player shows it whole)."""
+    """`title` cut at a space to at most TITLE characters, with ` ...` (the player shows it whole).
+
+    Three dots, not `…`: Graphviz sizes a label by its characters, and the embedded one
+    counts `…` wider than a Courier character, so a cut title widened its frame's canvas.
+    """
     if len(title) <= TITLE:
         return title
-    return title[:TITLE - 2].rsplit(" ", 1)[0] + " …"
+    return title[:TITLE - 4].rsplit(" ", 1)[0] + " ..."
 
 
 def _sum_so_far(step: Step, neuron) -> list[str]:
@@ -207,24 +304,36 @@ def player_html(net: Network, built: list[tuple[Step, Diagram]], svgs: list[str]
     count = len(built)
     known = first.values
     inputs = ", ".join(f"{name} = {fmt(known[name])}" for name in net.inputs)
-    last = built[-1][0].values
-    output = [last[f"{net.layers[-1].name}.{n.name}"] for n in net.layers[-1].neurons]
+    last_forward = [step for step, _ in built if step.pass_ == "forward"][-1]
+    values = last_forward.values
+    output = [values[f"{net.layers[-1].name}.{n.name}"] for n in net.layers[-1].neurons]
     kind = first.kind if first.kind in ("neuron", "layer") else "op"
+    backward = sum(step.pass_ == "backward" for step, _ in built)
+    counted = f"{count} {kind} steps" if not backward else \
+        f"{count - backward} forward + {backward} backward {kind} steps"
+    summary = f"inputs {inputs} · {counted} · output {values_text(output, first.digits)}"
+    gradients = built[-1][0].gradients if backward else None
+    if gradients is not None:
+        summary += f" · {gradients.loss_text(first.digits)}"
+    pieces: dict[str, int] = {}  # each distinct piece of SVG, numbered in order of appearance
+    lists = [[pieces.setdefault(piece, len(pieces)) for piece in _pieces(svg, n)]
+             for n, svg in enumerate(svgs, start=1)]
+    data = json.dumps({"pieces": list(pieces), "frames": lists}, ensure_ascii=False,
+                      separators=(",", ":"))
     parts = []
-    for (step, _), svg in zip(built, svgs):
+    for step, _ in built:
         sofar = step.arithmetic if step.arithmetic != step.text else ""
         parts.append(f'<div class="frame" data-text="{_html(step.text)}" data-sofar="{_html(sofar)}"'
-                     f'{"" if step.index == 0 else " hidden"}>\n'
-                     f"{_inline(svg, step.index + 1)}\n</div>")
+                     f'{"" if step.index == 0 else " hidden"}></div>')
     return _PAGE.format(
-        title=_html(f"{net.name}: {count} {kind} steps"),
+        title=_html(f"{net.name}: {counted}"),
         name=_html(net.name),
-        summary=_html(f"inputs {inputs} · {count} {kind} steps · output "
-                      f"{values_text(output, first.digits)}"),
+        summary=_html(summary),
         count=count,
         text=_html(first.text),
         sofar=_html(first.arithmetic if first.arithmetic != first.text else ""),
         frames="\n".join(parts),
+        data=_script_text(data),
         css=_CSS,
         js=_JS,
     )
@@ -236,15 +345,22 @@ def _html(text: str) -> str:
     return html.escape(text, quote=True).replace("\n", "&#10;")
 
 
-def _inline(svg: str, n: int) -> str:
-    """An SVG document as an element of the page: no XML prolog, ids made unique per frame."""
+def _script_text(data: str) -> str:
+    """JSON as the text of a `<script type="application/json">`: no `<` in it (JSON.parse reads
+    `\\u003c`), so no `</script>` or `<!--` in a name can end or change the script."""
+    return re.sub("[\ud800-\udfff]", "\ufffd", data).replace("<", "\\u003c")
+
+
+def _pieces(svg: str, n: int) -> list[str]:
+    """An SVG document as the pieces the page stores once each: no XML prolog, then split before
+    each of Graphviz's `<!-- node -->` comments (a node, an edge), which repeat from frame to frame.
+
+    Only one frame is in the page at a time, so ids need not differ between frames.
+    """
     start = svg.find("<svg")
     if start < 0:
         raise StepError(f"player: frame {n} is not SVG")
-    body = svg[start:].strip()
-    body = re.sub(r'\bid="', f'id="f{n}-', body)
-    # references only in attributes: a name's text may read `url(#x)` too (its `"` are &quot;)
-    return re.sub(r'(href="#|="url\(#)', rf"\1f{n}-", body)
+    return re.split(r"(?=\n<!-- )", svg[start:].strip())
 
 
 _CSS = """\
@@ -256,6 +372,7 @@ button { font: inherit; padding: .25rem .8rem; cursor: pointer; }
 #slider { flex: 1; min-width: 12rem; }
 #where { font-variant-numeric: tabular-nums; min-width: 8em; }
 #text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.15rem; margin: .8rem 0 .2rem; }
+#text { white-space: pre-wrap; }
 #sofar { font-family: ui-monospace, Menlo, Consolas, monospace; color: #555; margin: 0 0 .6rem;
          min-height: 1.2em; white-space: pre-wrap; }
 .frame svg { max-width: 100%; height: auto; }
@@ -270,9 +387,14 @@ _JS = """\
   var prev = byId("prev"), next = byId("next"), play = byId("play"), slider = byId("slider");
   var where = byId("where"), text = byId("text"), sofar = byId("sofar");
   var current = 0, timer = null;
+  var data = JSON.parse(byId("frames-data").textContent);
   function show(i) {
     current = Math.max(0, Math.min(frames.length - 1, i));
-    frames.forEach(function (f, k) { f.hidden = k !== current; });
+    frames.forEach(function (f, k) {
+      f.hidden = k !== current;
+      // only the shown frame holds its SVG, put together from the pieces the page stores once
+      f.innerHTML = k !== current ? "" : data.frames[k].map(function (p) { return data.pieces[p]; }).join("");
+    });
     text.textContent = frames[current].getAttribute("data-text");
     sofar.textContent = frames[current].getAttribute("data-sofar");
     where.textContent = "step " + (current + 1) + "/" + frames.length;
@@ -335,6 +457,7 @@ _PAGE = """\
 <div id="frames">
 {frames}
 </div>
+<script id="frames-data" type="application/json">{data}</script>
 <p class="keys">Keys: &larr; &rarr; previous and next, space play or pause, Home and End the first and last step.</p>
 <script>
 {js}</script>
