@@ -124,6 +124,10 @@ class _BackStep(Step):
         self._back_known = len(at.pass_record.done)
 
     @property
+    def _opens(self) -> bool:
+        return self.kind != "multiply-add" or self.term == 0
+
+    @property
     def _known(self) -> int:  # the forward pass is done
         return len(self._at.pass_record.forward_done)
 

@@ -95,13 +95,26 @@ class Debugger:
 
     def _reach(self, index: int) -> bool:
         """Compute steps up to `index`; False when the pass has fewer steps."""
-        while len(self.recorded) <= index:
-            step = next(self._pending, None)
+        recorded, anomalies, pending = self.recorded, self._anomalies, self._pending
+        quiet = self._quiet
+        while len(recorded) <= index:
+            step = next(pending, None)
             if step is None:
                 return False
-            self.recorded.append(step)
-            self._anomalies.append(self._check(step))
+            recorded.append(step)
+            # a multiply-add's value matters only to "nan" and "magnitude", until each has stopped
+            if quiet and step.kind == "multiply-add":
+                anomalies.append(())
+            else:
+                anomalies.append(self._check(step))
+                quiet = self._quiet
         return True
+
+    @property
+    def _quiet(self) -> bool:
+        """Whether no stop condition looks at a multiply-add's value any more."""
+        return (("nan" not in self.stop_on or self._seen_nonfinite)
+                and ("magnitude" not in self.stop_on or self._seen_big))
 
     def _check(self, step: Step) -> list[str]:
         # anomalies are judged once, in order, as each step is first computed
@@ -222,13 +235,25 @@ class Debugger:
         """
         i = self.position + 1
         self.interrupted = False
-        while self._reach(i):
+        # A breakpoint on a layer or neuron holds only at a step that opens its neuron (or
+        # layer): the other multiply-adds are passed at the speed of making them.
+        conditions = any(label.startswith("condition ") for label, _ in self._breakpoints)
+        recorded, anomalies = self.recorded, self._anomalies
+        while True:
+            if i >= len(recorded):
+                self._reach(i + 255)  # a few hundred steps at a time
+                if i >= len(recorded):
+                    break
             if self.interrupted:  # Ctrl-C: stop where the pass has got to
                 self.interrupted = False
                 self.position = i
                 self.reason = "interrupted"
                 return self.current
-            reasons = self.reasons(self.recorded[i])
+            step = recorded[i]
+            if not (conditions or anomalies[i] or step._opens):
+                i += 1
+                continue
+            reasons = self.reasons(step)
             if reasons:
                 self.position = i
                 self.reason = "; ".join(reasons)
@@ -242,7 +267,7 @@ class Debugger:
         """Why `continue_` would stop at this recorded step: breakpoints, then anomalies."""
         prev = self.recorded[step.index - 1] if step.index > 0 else None
         hits = [label for label, holds in self._breakpoints if holds(step, prev)]
-        return hits + self._anomalies[step.index]
+        return hits + list(self._anomalies[step.index])
 
     # -- breakpoints ------------------------------------------------------------------------
 

@@ -97,6 +97,7 @@ class Step:
     __slots__ = ()
     pass_ = "forward"
     gradient = None
+    _opens = True  # whether the step may open its neuron or layer (False: a later term of a sum)
 
     # Where the step is, read from the place it shares with its neuron's other steps.
     layer = property(attrgetter("_at.layer"))
@@ -190,7 +191,12 @@ class _MultiplyAdd(Step, int):
     z = None
     _places: list = []  # the pass's own subclass: each op neuron's place, and its first step
     _starts: list = []
+    _firsts: set = set()  # the places' first steps, as ints
     index = property(int.__int__)
+
+    @property
+    def _opens(self) -> bool:
+        return int(self) in self._firsts
 
     @property
     def _at(self) -> _Place:
@@ -362,7 +368,8 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None, keep
     index = 0
     names = net.inputs
     # this pass's own kind of multiply-add step, and where it finds each one's place
-    multiply_add = type("_MultiplyAdd", (_MultiplyAdd,), {"__slots__": (), "_places": [], "_starts": []})
+    multiply_add = type("_MultiplyAdd", (_MultiplyAdd,),
+                        {"__slots__": (), "_places": [], "_starts": [], "_firsts": set()})
     for li, layer in enumerate(net.layers):
         act = layer.activation
         record = LayerRecord(layer.name, act, names, values)
@@ -375,14 +382,18 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None, keep
             weights, bias, name = neuron.weights, neuron.bias, neuron.name
             if len(values) != len(weights):
                 neuron._check(values)  # raises: the network was changed after it was built
-            try:  # the products and running sums of the whole neuron, in the neuron's order
-                products = list(map(mul, values, weights))
-                sums = list(accumulate(products, initial=0)) if op else None
-                total = sums[-1] if op else _total(products)
-                z = total + bias
+            try:  # the running sums (or the products) of the whole neuron, in the neuron's order
+                if op:
+                    sums = list(accumulate(map(mul, values, weights), initial=0))
+                    total = sums[-1]
+                    nrec = _SteppedRecord(record, ni, name, weights, None, bias, None, None)
+                else:
+                    products = list(map(mul, values, weights))
+                    total = _total(products)
+                    nrec = NeuronRecord(record, ni, name, weights, products, bias, None, None)
+                nrec.z = z = total + bias
             except (OverflowError, TypeError):
                 raise layer.arithmetic_error(values) from None
-            nrec = NeuronRecord(record, ni, name, weights, products, bias, z, None)
             at = _Place(layer.name, li, ni, name, act, values, weights, inputs, done, digits, keep, nrec)
             places.append(at)
             shows_bias = bias != 0 or bias != bias  # as NeuronRecord.sum_text
@@ -396,6 +407,7 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None, keep
                         done.append(nrec)
                 multiply_add._places.append(at)
                 multiply_add._starts.append(index)
+                multiply_add._firsts.add(index)
                 yield map(multiply_add, range(index, index + len(weights)))  # the hot loop, in C
                 index += len(weights)
                 if shows_bias:
@@ -438,6 +450,23 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None, keep
         values = record.a
         names = [n.name for n in layer.neurons]
     return index
+
+
+class _SteppedRecord(NeuronRecord):
+    """A neuron's record made while stepping by op: the running sums are what the steps need,
+    so its products (the same x*w again) are multiplied only when first read."""
+
+    __slots__ = ("_products",)
+
+    @property
+    def products(self) -> list:
+        if self._products is None:
+            self._products = list(map(mul, self.layer.inputs, self.weights))
+        return self._products
+
+    @products.setter
+    def products(self, value) -> None:
+        self._products = value
 
 
 def _total(products: list):

@@ -7,6 +7,8 @@ import sys
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scalarnet
 from scalarnet import Layer, Network, NetworkError, Neuron
@@ -453,3 +455,27 @@ def test_debugger_interrupted_continue_stops_where_it_got():
     step = dbg.continue_()
     assert (step.index, dbg.reason) == (21, "interrupted")
     assert dbg.next().index == 22  # the pass goes on from there, nothing lost
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.booleans())
+def test_debugger_continue_stops_where_a_walk_over_every_step_stops(n_in, n_hidden, n_out, backward):
+    # continue_ passes over the later terms of sums without asking the breakpoints: it must stop
+    # exactly where asking at every step would.
+    weights = [[[(i + j) % 3 - 1 for i in range(n_in)] for j in range(n_hidden)],
+               [[(i * j) % 3 - 1 for i in range(n_hidden)] for j in range(n_out)]]
+    net = Network.from_matrices(weights, [[1] * n_hidden, [0] * n_out], ["relu", "identity"])
+    target = [1] * n_out if backward else None
+    fast = Debugger(net, [1] * n_in, target=target, stop_on=["dead-relu"])
+    slow = Debugger(net, [1] * n_in, target=target, stop_on=["dead-relu"])
+    for dbg in (fast, slow):
+        dbg.break_at("hidden1")
+        dbg.break_at(f"output.{net.layers[1].neurons[-1].name}")
+    slow.break_when(lambda step: False, "every step")  # a condition: every step is asked
+    stops = []
+    for dbg in (fast, slow):
+        found = []
+        while dbg.continue_() is not None:
+            found.append((dbg.position, dbg.reason))
+        stops.append(found)
+    assert stops[0] == stops[1] and stops[0]
