@@ -303,7 +303,10 @@ def player_html(net: Network, built: list[tuple[Step, Diagram]], svgs: list[str]
     first = built[0][0]
     count = len(built)
     known = first.values
-    inputs = ", ".join(f"{name} = {fmt(known[name])}" for name in net.inputs)
+    pairs = [f"{name} = {fmt(known[name])}" for name in net.inputs]
+    if len(pairs) > 3 * KEEP:  # as the diagram summarises a wide column
+        pairs = pairs[:KEEP] + [f"({len(pairs) - 2 * KEEP} more)"] + pairs[-KEEP:]
+    inputs = ", ".join(pairs)
     last_forward = [step for step, _ in built if step.pass_ == "forward"][-1]
     values = last_forward.values
     output = [values[f"{net.layers[-1].name}.{n.name}"] for n in net.layers[-1].neurons]
@@ -374,7 +377,7 @@ button { font: inherit; padding: .25rem .8rem; cursor: pointer; }
 #text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.15rem; margin: .8rem 0 .2rem; }
 #text { white-space: pre-wrap; }
 #sofar { font-family: ui-monospace, Menlo, Consolas, monospace; color: #555; margin: 0 0 .6rem;
-         min-height: 1.2em; white-space: pre-wrap; }
+         min-height: 1.2em; white-space: pre-wrap; max-height: 14em; overflow-y: auto; }
 .frame svg { max-width: 100%; height: auto; }
 .keys { color: #777; font-size: .85rem; }
 """
