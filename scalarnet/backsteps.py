@@ -124,8 +124,8 @@ class _BackStep(Step):
         self._back_known = len(at.pass_record.done)
 
     @property
-    def _opens(self) -> bool:
-        return self.kind != "multiply-add" or self.term == 0
+    def _opens(self) -> bool:  # a neuron's (or input's) first backward step, or a neuron or layer step
+        return self.gradient in ("dL/da", "dL/dx", None) and not self.term
 
     @property
     def _known(self) -> int:  # the forward pass is done

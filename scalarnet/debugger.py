@@ -12,13 +12,14 @@ node0_1: 12 + 5*(-5) = -13
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import NetworkError
 from .numbers import Number, fmt, is_finite, is_number
 from .console import Console
-from .steps import Step, StepError, count_steps, steps
+from .steps import Step, StepError, _Run, count_steps, pieces
 
 if TYPE_CHECKING:
     from .network import Network
@@ -80,12 +81,16 @@ class Debugger:
         self.digits = digits  # of floats in the texts: the steps', the reasons', the output's
         self.target = target
         self.loss = loss
-        self._pending = steps(net, x, granularity, digits, target=target, loss=loss)
+        self._pending = pieces(net, x, granularity, digits, target=target, loss=loss)
         self.counts = count_steps(net, granularity, target is not None)  # (forward, backward)
         self.interrupted = False
         self.input_values = net.input_values(x)
-        self.recorded: list[Step] = []
-        self._anomalies: list[list[str]] = []
+        self._pieces: list = []  # the pieces of the pass computed so far (see steps.pieces)
+        self._starts: list[int] = []  # each piece's first step's index
+        self._made: dict[int, Step] = {}  # the steps of runs made so far, by index
+        self.recorded = _Recorded(self)  # every step computed so far, by index
+        self._anomalies: dict[int, list[str]] = {}  # by index, for steps where one was found
+        self._checked = 0  # the steps before this index have been checked for anomalies, in order
         self._seen_nonfinite = self._seen_big = False
         self._breakpoints: list[tuple[str, Callable]] = []
         self.position = -1
@@ -94,27 +99,56 @@ class Debugger:
     # -- the recorded pass ------------------------------------------------------------------
 
     def _reach(self, index: int) -> bool:
-        """Compute steps up to `index`; False when the pass has fewer steps."""
-        recorded, anomalies, pending = self.recorded, self._anomalies, self._pending
-        quiet = self._quiet
-        while len(recorded) <= index:
-            step = next(pending, None)
-            if step is None:
+        """Compute the pass up to step `index`; False when the pass has fewer steps."""
+        while len(self.recorded) <= index:
+            piece = next(self._pending, None)
+            if piece is None:
                 return False
-            recorded.append(step)
-            # a multiply-add's value matters only to "nan" and "magnitude", until each has stopped
-            if quiet and step.kind == "multiply-add":
-                anomalies.append(())
-            else:
-                anomalies.append(self._check(step))
-                quiet = self._quiet
+            self._starts.append(len(self.recorded))
+            self._pieces.append(piece)
+            self.recorded.count += len(piece)
         return True
 
-    @property
-    def _quiet(self) -> bool:
-        """Whether no stop condition looks at a multiply-add's value any more."""
-        return (("nan" not in self.stop_on or self._seen_nonfinite)
-                and ("magnitude" not in self.stop_on or self._seen_big))
+    def _piece(self, index: int) -> tuple:
+        """(the piece holding step `index`, the index of its first step); the step is reached."""
+        k = bisect_right(self._starts, index) - 1
+        return self._pieces[k], self._starts[k]
+
+    def _step(self, index: int) -> Step:
+        piece, start = self._piece(index)
+        if not isinstance(piece, _Run):
+            return piece[index - start]
+        step = self._made.get(index)
+        if step is None:  # made once, so that the same step is the same object
+            step = self._made[index] = piece[index - start]
+        return step
+
+    def _anomalies_at(self, index: int) -> list[str]:
+        """The anomalies at a reached step: every step before it is checked first, in order."""
+        if not self.stop_on:
+            return []
+        while self._checked <= index:
+            piece, start = self._piece(self._checked)
+            if isinstance(piece, _Run) and self._checked == start and self._clean(piece):
+                self._checked = start + len(piece)  # a neuron's sum where nothing stops
+                continue
+            found = self._check(self._step(self._checked))
+            if found:
+                self._anomalies[self._checked] = found
+            self._checked += 1
+        return self._anomalies.get(index, [])
+
+    def _clean(self, run) -> bool:
+        """Whether no multiply-add of a neuron's run stops "nan" or "magnitude" (which alone
+        look at a multiply-add's value, until each has stopped once): its sums, read at once."""
+        nan = "nan" in self.stop_on and not self._seen_nonfinite
+        big = "magnitude" in self.stop_on and not self._seen_big
+        if not (nan or big):
+            return True
+        sums = run[0]._at.sums[1:]  # each step's result
+        if nan and not all(map(is_finite, sums)):
+            return False
+        return not (big and any(v == v and abs(v) > self.bound for v in sums))
 
     def _check(self, step: Step) -> list[str]:
         # anomalies are judged once, in order, as each step is first computed
@@ -238,20 +272,24 @@ class Debugger:
         # A breakpoint on a layer or neuron holds only at a step that opens its neuron (or
         # layer): the other multiply-adds are passed at the speed of making them.
         conditions = any(label.startswith("condition ") for label, _ in self._breakpoints)
-        recorded, anomalies = self.recorded, self._anomalies
-        while True:
-            if i >= len(recorded):
-                self._reach(i + 255)  # a few hundred steps at a time
-                if i >= len(recorded):
-                    break
+        while self._reach(i):
             if self.interrupted:  # Ctrl-C: stop where the pass has got to
                 self.interrupted = False
                 self.position = i
                 self.reason = "interrupted"
                 return self.current
-            step = recorded[i]
-            if not (conditions or anomalies[i] or step._opens):
-                i += 1
+            piece, start = self._piece(i)
+            if not conditions and isinstance(piece, _Run) and i > start:
+                # the rest of a neuron's sum: no breakpoint holds there, and once checked (at
+                # once, when clean) no anomaly either
+                end = start + len(piece)
+                self._anomalies_at(end - 1)
+                if not any(j in self._anomalies for j in range(i, end)):
+                    i = end
+                    continue
+            step = self.recorded[i]
+            if not (conditions or step._opens or self._anomalies_at(i)):
+                i += 1  # a later term, a dL/dz, dL/dw or dL/dbias: no breakpoint holds there
                 continue
             reasons = self.reasons(step)
             if reasons:
@@ -267,7 +305,7 @@ class Debugger:
         """Why `continue_` would stop at this recorded step: breakpoints, then anomalies."""
         prev = self.recorded[step.index - 1] if step.index > 0 else None
         hits = [label for label, holds in self._breakpoints if holds(step, prev)]
-        return hits + list(self._anomalies[step.index])
+        return hits + list(self._anomalies_at(step.index))
 
     # -- breakpoints ------------------------------------------------------------------------
 
@@ -353,6 +391,24 @@ class Debugger:
         # by identity: two neurons with the same name and weights are equal
         layer = next(layer for layer in net.layers if any(n is neuron for n in layer.neurons))
         return "neuron", f"{layer.name}.{neuron.name}"
+
+
+class _Recorded:
+    """The steps a Debugger has computed, by index: `len()` and `[i]`, each made when first read."""
+
+    __slots__ = ("debugger", "count")
+
+    def __init__(self, debugger: Debugger):
+        self.debugger = debugger
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> Step:
+        if not 0 <= index < self.count:
+            raise IndexError(f"step {index}: {self.count} steps are computed")
+        return self.debugger._step(index)
 
 
 def _dead(z) -> bool:

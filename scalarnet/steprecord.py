@@ -138,12 +138,11 @@ class _MultiplyAdd(Step, int):
     z = None
     _places: list = []  # the pass's own subclass: each op neuron's place, and its first step
     _starts: list = []
-    _firsts: set = set()  # the places' first steps, as ints
     index = property(int.__int__)
 
     @property
     def _opens(self) -> bool:
-        return int(self) in self._firsts
+        return self.index == self._at.start
 
     @property
     def _at(self) -> _Place:

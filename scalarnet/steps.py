@@ -89,18 +89,50 @@ def steps(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity:
     ...
     scalarnet.steps.StepError: granularity 'term': expected one of op, neuron, layer
     """
+    return chain.from_iterable(pieces(net, x, granularity, digits, target=target, loss=loss, keep=keep))
+
+
+def pieces(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
+           digits: int | None = None, *, target: Sequence[Number] | None = None,
+           loss: str | Loss = "mse", keep: int | None = None) -> Iterator[Sequence[Step]]:
+    """The steps of `steps(...)` in pieces, in order: each a sequence (len, indexing) of steps,
+    a forward neuron's multiply-adds as one `_Run` whose steps are made only when read.
+
+    Checks everything `steps` checks, before the first piece.
+    """
     if granularity not in GRANULARITIES:
         raise StepError(f"granularity {granularity!r}: expected one of {', '.join(GRANULARITIES)}")
     if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
         raise StepError(f"keep: expected None or a whole number of at least 1, got {keep!r}")
     values = net.input_values(x)
     if target is None:
-        return chain.from_iterable(_walk(net, values, granularity, digits, keep, []))
+        return _walk(net, values, granularity, digits, keep, [])
     from .backprop import _targets, get_loss
 
     loss = get_loss(loss)
     targets = _targets(net, target, loss)
-    return chain.from_iterable(_both(net, values, granularity, digits, keep, targets, loss))
+    return _both(net, values, granularity, digits, keep, targets, loss)
+
+
+class _Run:
+    """A forward neuron's multiply-add steps, numbered start to stop: made (in C) when iterated,
+    or one at a time when indexed."""
+
+    __slots__ = ("kind", "start", "stop")
+
+    def __init__(self, kind: type, start: int, stop: int):
+        self.kind = kind  # the pass's own subclass of _MultiplyAdd
+        self.start = start
+        self.stop = stop
+
+    def __iter__(self):
+        return map(self.kind, range(self.start, self.stop))
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __getitem__(self, k: int) -> Step:
+        return self.kind(self.start + k)
 
 
 def _both(net, values, granularity, digits, keep, targets, loss) -> Iterator[Iterable[Step]]:
@@ -149,8 +181,7 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None, keep
     index = 0
     names = net.inputs
     # this pass's own kind of multiply-add step, and where it finds each one's place
-    multiply_add = type("_MultiplyAdd", (_MultiplyAdd,),
-                        {"__slots__": (), "_places": [], "_starts": [], "_firsts": set()})
+    multiply_add = type("_MultiplyAdd", (_MultiplyAdd,), {"__slots__": (), "_places": [], "_starts": []})
     for li, layer in enumerate(net.layers):
         act = layer.activation
         record = LayerRecord(layer.name, act, names, values)
@@ -188,8 +219,7 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None, keep
                         done.append(nrec)
                 multiply_add._places.append(at)
                 multiply_add._starts.append(index)
-                multiply_add._firsts.add(index)
-                yield map(multiply_add, range(index, index + len(weights)))  # the hot loop, in C
+                yield _Run(multiply_add, index, index + len(weights))  # made in C when iterated
                 index += len(weights)
                 if shows_bias:
                     if done_at_sum:
