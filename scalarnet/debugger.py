@@ -1,4 +1,4 @@
-"""Stepping through a pass, forward and (with a target) backward: next, back, continue to a breakpoint, stop on anomalies; pdb in a neuron.
+"""Stepping through a pass, forward and (with a target) backward: next, back, continue to a breakpoint, stop on anomalies.
 
 >>> from scalarnet import load
 >>> dbg = Debugger(load("tutorial-deep"), [3, 5], stop_on=["dead-relu"])
@@ -16,14 +16,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .console import Console
 from .errors import NetworkError
 from .numbers import Number, fmt, is_finite, is_number
-from .console import Console
+from .pdbstop import debug_weighted_sum, forward_with_breakpoint
 from .steps import Step, StepError, _Run, count_steps, pieces
 
 if TYPE_CHECKING:
     from .network import Network
-    from .neuron import Neuron
 
 #: The anomalies `stop_on` knows: the first NaN or infinity, each dead ReLU, the first big value;
 #: with a target, each dL/dz whose magnitude is below (vanishing) or above (exploding) the bound.
@@ -414,40 +414,3 @@ class _Recorded:
 def _dead(z) -> bool:
     """Whether a ReLU with pre-activation z outputs 0 for good: z <= 0 (NaN first: a Decimal NaN refuses <=)."""
     return z == z and z <= 0
-
-
-# -- pdb: a stop inside one neuron's loop ------------------------------------------------------
-
-
-def forward_with_breakpoint(net: Network, values: list, name: str) -> list:
-    """`net.forward(values)`, stopping in the debugger inside neuron `name`'s multiply-add loop.
-
-    The same arithmetic as `Network.forward`; only the named neuron runs
-    `debug_weighted_sum`, which calls `breakpoint()` (so PYTHONBREAKPOINT=0
-    turns the stop off and PYTHONBREAKPOINT=module.function picks another debugger).
-    """
-    if not isinstance(name, str):
-        raise StepError(f"breakpoint_at: expected a neuron's name like 'hidden1.node0_1', got {name!r}")
-    target = net.neuron(name)
-    for layer in net.layers:
-        zs = [debug_weighted_sum(n, values, f"{layer.name}.{n.name}") if n is target
-              else n.weighted_sum(values) for n in layer.neurons]
-        values = layer.activation.apply(zs)
-    return values
-
-
-def debug_weighted_sum(neuron: Neuron, inputs: Sequence[Number], name: str) -> Number:
-    """`Neuron.weighted_sum` with a `breakpoint()` before its loop, locals named for the arithmetic.
-
-    In pdb: `n` runs one line (the loop's head, then one multiply-add `total += x * w`),
-    `p x, w, total` shows the current input, weight and running sum, `c` goes on.
-    """
-    weights = neuron.weights
-    bias = neuron.bias
-    if len(inputs) != len(weights):
-        neuron._check(inputs)  # raises InputError, naming the neuron
-    total = 0
-    breakpoint()  # scalarnet: stopped in neuron `name`; n = next multiply-add, p total, c = go on
-    for x, w in zip(inputs, weights):
-        total += x * w
-    return total + bias

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 
 from .activations import Activation, get_activation
 from .backprop import Gradients, Loss, gradients
-from .debugger import forward_with_breakpoint
+from .pdbstop import forward_with_breakpoint
 from .errors import InputError, NetworkError, ScalarnetError
 from .layer import Layer
 from .neuron import Neuron
