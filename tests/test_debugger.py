@@ -417,6 +417,14 @@ BACKWARD_REPLIES = [
 ]
 
 
+def test_console_says_where_the_forward_pass_ends():
+    console = Console(Debugger(DEEP, [3, 5], "layer", target=[180]))
+    replies = [console.do("n")[0] for _ in range(4)]
+    assert replies[2].split("\n")[-1] == ("end of the forward pass: output = [182]; "
+                                          "the backward pass follows")
+    assert replies[3].split("\n")[0] == "step 4/7 output (identity): dL/dz = [2]"
+
+
 @pytest.mark.parametrize("commands, reply", BACKWARD_REPLIES,
                          ids=["continue-to-end", "break-in-backward", "p-current", "p-done"])
 def test_console_backward_replies(commands, reply):
