@@ -15,8 +15,9 @@ What it measures, on 2-2-1, 2-16-16-1 and 784-128-64-10 networks (ReLU hidden
 layers, identity output, seeded random float weights and biases):
 
 - the limit: a bare pure-Python nested loop over lists of floats;
-- scalarnet `forward`, `trace`, `steps(granularity="op")` consumed (when
-  `Network.steps` exists) and `gradients` (the forward trace and the backward
+- scalarnet `forward`, `trace`, `steps` consumed at op, neuron and layer
+  granularity (when `Network.steps` exists; a neuron or layer step's text is
+  written when read, so this is the cost of stepping alone) and `gradients` (the forward trace and the backward
   pass with mse, every neuron's dL/da, dL/dz and dL/dw recorded; "n/a" without
   `Network.gradients`);
 - the numpy reference for 1 and 1,000 rows (`scalarnet.vectorized` when it
@@ -24,17 +25,20 @@ layers, identity output, seeded random float weights and biases):
 - micrograd (`pip install micrograd`), with its garbage collection on and off;
 - peak memory of a recorded trace, and of micrograd's graph (tracemalloc);
 - time and SVG size of rendering the tutorial network and 784-128-64-10 with a
-  trace, on each available Graphviz engine (when `scalarnet.diagram` exists).
+  trace, on each available Graphviz engine (when `scalarnet.diagram` exists);
+- the size of the HTML player of 784-128-64-10 stepped by layer and (not with
+  --quick: 202 frames to render) by neuron.
 
 Every time is the median of several samples; the candidates for one network run
 round-robin, and a ratio is per input, the median over rounds of a candidate's
 sample over the bare loop's sample of the same round, so that a noisy
 neighbour slowing one round shifts no ratio (micrograd, timed apart: ratio of
 medians). Each sample pays for freeing its own garbage. Then the issue's floors
-on 784-128-64-10 are checked: forward within 1.3x, trace within 3x, steps
-within 15x, a recorded trace under 15 MiB; and training on the bundled loan
-data (benchmarks/training_bench.py): per row within 2x a bare SGD loop, the
-100-epoch loan run well under a minute. The exit code is 0 either way: this
+on 784-128-64-10 are checked: forward within 1.3x, trace within 3x, op steps
+within 5x, neuron and layer steps within a trace (3x), a recorded trace under
+15 MiB, the player under 1 MiB by layer and under 5 MiB by neuron; and training
+on the bundled loan data (benchmarks/training_bench.py): per row within 2x a
+bare SGD loop, the 100-epoch loan run well under a minute. The exit code is 0 either way: this
 is a measurement, not a test.
 """
 
@@ -70,8 +74,12 @@ BIG = (784, 128, 64, 10)
 # The issue's floors, on BIG: (row key, ratio or MiB, what it is).
 FLOORS = (("forward", 1.3, "forward within 1.3x the bare loop"),
           ("trace", 3.0, "trace within 3x the bare loop"),
-          ("steps", 15.0, "steps at op granularity within 15x the bare loop"),
-          ("trace_memory", 15.0, "recorded trace under 15 MiB"))
+          ("steps", 5.0, "steps at op granularity within 5x the bare loop"),
+          ("steps_neuron", 3.0, "steps at neuron granularity within a trace's 3x the bare loop"),
+          ("steps_layer", 3.0, "steps at layer granularity within a trace's 3x the bare loop"),
+          ("trace_memory", 15.0, "recorded trace under 15 MiB"),
+          ("player_layer", 1.0, "player page by layer under 1 MiB"),
+          ("player_neuron", 5.0, "player page by neuron under 5 MiB"))
 MIB = 2 ** 20
 
 
@@ -273,6 +281,11 @@ def bench_network(sizes: tuple, quick: bool) -> list[dict]:
             "steps", "scalarnet steps (op, consumed)",
             lambda: collections.deque(net.steps(x, granularity="op"), maxlen=0),
             note=f"{n_steps:,} steps"))
+        for granularity in ("neuron", "layer"):
+            entries.append(Candidate(
+                f"steps_{granularity}", f"scalarnet steps ({granularity}, consumed)",
+                lambda g=granularity: collections.deque(net.steps(x, granularity=g), maxlen=0),
+                note="texts written when read"))
     else:
         entries.append(("steps", "scalarnet steps (op, consumed)",
                         "skipped: Network.steps not there yet (scalarnet/steps.py)"))
@@ -389,6 +402,33 @@ def bench_rendering(quick: bool) -> list[dict]:
     return rows
 
 
+# -- the player -------------------------------------------------------------------------------
+
+def bench_player(quick: bool) -> list[dict]:
+    """The size of the HTML player of the big network, by layer and (unless quick) by neuron."""
+    try:
+        from scalarnet import player
+        from scalarnet.rendering import available_engines
+    except ImportError:
+        return [row("(player)", "player", "player page", note="skipped: scalarnet.player not there yet")]
+    if not available_engines():
+        return [row(shape_name(BIG), "player", "player page", note="skipped: no Graphviz engine")]
+    weights, biases = make_weights(BIG)
+    net = Network.from_matrices(weights, biases, activations="relu", name=shape_name(BIG))
+    x = [random.Random(1).random() for _ in range(BIG[0])]
+    rows = []
+    for granularity in ("layer",) if quick else ("layer", "neuron"):
+        t0 = time.perf_counter()
+        built = player.frames(net, x, granularity)
+        page = player.player_html(net, built, player.render_frames(built))
+        seconds = time.perf_counter() - t0
+        size = len(page.encode("utf-8"))
+        # bytes_peak: the page's size, so the table and the floors read it as MiB
+        rows.append(row(shape_name(BIG), f"player_{granularity}", f"player page ({granularity})",
+                        bytes_peak=size, note=f"{len(built)} frames, made in {human_time(seconds)}"))
+    return rows
+
+
 # -- the machine and the report ----------------------------------------------------------------
 
 def machine() -> dict:
@@ -423,7 +463,7 @@ def check_floors(rows: list[dict]) -> list[dict]:
     results = []
     for key, limit, what in FLOORS:
         r = found.get(key)
-        if key == "trace_memory":
+        if key == "trace_memory" or key.startswith("player_"):
             value = None if r is None else r["bytes_peak"] / MIB
             shown = "not measured" if value is None else f"{value:.2f} MiB"
         else:
@@ -503,6 +543,7 @@ def main(argv=None) -> int:
     for sizes in NETWORKS:
         rows += bench_network(sizes, args.quick)
     rows += bench_rendering(args.quick)
+    rows += bench_player(args.quick)
     from training_bench import bench_training, training_floors  # loan data, 4-8-1: its own floors
     rows += bench_training(args.quick)
     floors = check_floors(rows) + training_floors(rows)

@@ -523,8 +523,15 @@ class Gradients:
         return self.text()
 
     def __repr__(self) -> str:
+        # fmt: an int loss reads 2, not Fraction(2, 1)
         return (f"<Gradients of {self.trace.network_name!r}: "
-                f"{self.loss_function.name} loss={self.loss!r}>")
+                f"{self.loss_function.name} loss={fmt(self.loss)}>")
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows the gradients as the ops diagram with every gradient (no system Graphviz needed)."""
+        from .diagram import diagram  # graphviz is imported only when something is drawn
+
+        return diagram(self.trace, view="ops", gradients=self).to_svg()
 
     def to_dict(self) -> dict:
         """The numbers as plain data: loss (name, value), target, output, layers, inputs' dL/dx.

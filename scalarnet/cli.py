@@ -392,28 +392,30 @@ def _write_files(folder: str, data: dict[str, bytes | str], option: str, stale=N
 def cmd_step(args: argparse.Namespace) -> int:
     net = load_net(args)
     x = one_input(args, net)
+    target = None if args.target is None else [parse_number(t, "--target") for t in args.target]
     if args.frames or args.html:
-        return _step_pictures(args, net, x)
-    if "magnitude" in (args.stop_on or ()) and args.bound is None:
-        raise CLIError("--stop-on magnitude needs --bound N: the magnitude past which to stop "
-                       "(e.g. --stop-on magnitude --bound 1000)")
+        return _step_pictures(args, net, x, target)
+    from . import cli_step
+
+    bounded = [name for name in args.stop_on or () if name in ("magnitude", "vanishing", "exploding")]
+    if bounded and args.bound is None:
+        what = {"magnitude": "the magnitude past which to stop",
+                "vanishing": "the |dL/dz| below which to stop",
+                "exploding": "the |dL/dz| above which to stop"}[bounded[0]]
+        raise CLIError(f"--stop-on {bounded[0]} needs --bound N: {what} "
+                       f"(e.g. --stop-on {bounded[0]} --bound 1000)")
     bound = None if args.bound is None else parse_number(args.bound, "--bound")
     dbg = Debugger(net, x, args.granularity, stop_on=args.stop_on or (), bound=bound,
-                   digits=args.digits)
+                   digits=args.digits, target=target, loss=args.loss)
     for name in args.breakpoints or ():
         dbg.break_at(name)
     console = Console(dbg)
     print(console.start(go=bool(args.breakpoints or args.stop_on)), flush=True)
-    for line in _command_lines():
-        reply, over = console.do(line)
-        if reply:
-            print(reply, flush=True)
-        if over:
-            break
+    cli_step.session(console)
     return 0
 
 
-def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
+def _step_pictures(args: argparse.Namespace, net: Network, x: list, target: list | None) -> int:
     """--frames DIR (one SVG per step) and --html FILE (the player): the whole pass, no session."""
     from . import player
 
@@ -421,8 +423,8 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
         raise CLIError("--frames and --html draw the whole pass: --break and --stop-on are "
                        "for the interactive session")
     digits = player.DIGITS if args.digits is None else args.digits
-    _check_step_count(args, net, x)
-    built = player.frames(net, x, args.granularity, digits)
+    _check_step_count(args, net, x, target)
+    built = player.frames(net, x, args.granularity, digits, target=target, loss=args.loss)
     svgs = player.render_frames(built, args.engine)
     page = None
     if args.html:  # written in full first, put in place only once the frames are: all or nothing
@@ -450,35 +452,22 @@ def _step_pictures(args: argparse.Namespace, net: Network, x: list) -> int:
     return 0
 
 
-def _check_step_count(args: argparse.Namespace, net: Network, x: list) -> None:
+def _check_step_count(args: argparse.Namespace, net: Network, x: list, target: list | None) -> None:
     """Refuse --frames/--html past --max-steps before drawing: every step is a whole diagram."""
     import itertools
 
+    def steps(granularity):
+        return net.steps(x, granularity, target=target, loss=args.loss)
+
     limit = args.max_steps
-    if sum(1 for _ in itertools.islice(net.steps(x, args.granularity), limit + 1)) <= limit:
+    if sum(1 for _ in itertools.islice(steps(args.granularity), limit + 1)) <= limit:
         return
     option = "--html" if args.html else "--frames"
     coarser = GRANULARITIES[GRANULARITIES.index(args.granularity) + 1:]
-    advice = " or ".join(f"--granularity {g} ({sum(1 for _ in net.steps(x, g))} steps)"
-                         for g in coarser)
+    advice = " or ".join(f"--granularity {g} ({sum(1 for _ in steps(g))} steps)" for g in coarser)
     raise CLIError(f"{option}: network {net.name!r} has more than {limit} steps at --granularity "
                    f"{args.granularity}, and each is a whole diagram: use {advice + ', or ' if advice else ''}"
                    f"--max-steps N to draw more (slow: about 30 ms a step)")
-
-
-def _command_lines():
-    """Commands typed at a terminal (after a prompt), or read from a pipe line by line (echoed)."""
-    if sys.stdin.isatty():
-        while True:
-            try:
-                yield input(Console.PROMPT)
-            except EOFError:
-                print()
-                return
-    for line in sys.stdin:
-        line = line.rstrip("\r\n")
-        print(f"{Console.PROMPT}{line}")
-        yield line
 
 
 # -- the parser -----------------------------------------------------------------------------------
@@ -594,17 +583,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default wasm: the same bytes on any machine, which the gallery test checks")
     p.set_defaults(func=cmd_gallery)
 
-    p = sub.add_parser("step", help="step through the forward pass: next, back, breakpoints, frames")
+    p = sub.add_parser("step", help="step through the forward (and backward) pass: next, back, "
+                       "breakpoints, frames")
     add_net_arguments(p)
     p.add_argument("--granularity", choices=GRANULARITIES, default="op",
                    help="a step is one multiply-add (op, the default), a neuron or a layer")
     p.add_argument("--break", dest="breakpoints", action="append", metavar="NAME",
                    help="start at the first step of this layer or neuron (repeatable)")
+    p.add_argument("--target", nargs="+", metavar="VALUE",
+                   help="go on into the backward pass for this target (one value per output)")
+    p.add_argument("--loss", choices=LOSSES, default="mse",
+                   help="the loss for --target (default mse)")
     p.add_argument("--stop-on", action="append", choices=STOP_ON,
-                   help="start at the first NaN/infinity (nan), a dead ReLU (dead-relu) or a "
-                        "value beyond --bound (magnitude); repeatable")
+                   help="start at the first NaN/infinity (nan), a dead ReLU (dead-relu), a "
+                        "value beyond --bound (magnitude), or with --target a dL/dz below "
+                        "(vanishing) or above (exploding) --bound; repeatable")
     p.add_argument("--bound", metavar="NUMBER",
-                   help="the magnitude bound for --stop-on magnitude")
+                   help="the bound for --stop-on magnitude, vanishing and exploding")
     p.add_argument("--digits", type=_digits, help="significant digits for floats "
                    "(default: in full; 4 in --frames and --html)")
     p.add_argument("--frames", metavar="DIR", help="write one SVG per step into DIR and exit")

@@ -1,4 +1,4 @@
-"""Stepping through a forward pass: next, back, continue to a breakpoint, stop on anomalies; pdb in a neuron.
+"""Stepping through a pass, forward and (with a target) backward: next, back, continue to a breakpoint, stop on anomalies.
 
 >>> from scalarnet import load
 >>> dbg = Debugger(load("tutorial-deep"), [3, 5], stop_on=["dead-relu"])
@@ -12,20 +12,25 @@ node0_1: 12 + 5*(-5) = -13
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .console import Console
 from .errors import NetworkError
 from .numbers import Number, fmt, is_finite, is_number
-from .steps import Step, StepError, steps
-from .trace import values_text
+from .pdbstop import debug_weighted_sum, forward_with_breakpoint
+from .steps import Step, StepError, _Run, count_steps, pieces
 
 if TYPE_CHECKING:
     from .network import Network
-    from .neuron import Neuron
 
-#: The anomalies `stop_on` knows: the first NaN or infinity, each dead ReLU, the first big value.
-STOP_ON = ("nan", "dead-relu", "magnitude")
+#: The anomalies `stop_on` knows: the first NaN or infinity, each dead ReLU, the first big value;
+#: with a target, each dL/dz whose magnitude is below (vanishing) or above (exploding) the bound.
+STOP_ON = ("nan", "dead-relu", "magnitude", "vanishing", "exploding")
+_BOUNDED = ("magnitude", "vanishing", "exploding")
+
+__all__ = ["Console", "Debugger", "STOP_ON", "debug_weighted_sum", "forward_with_breakpoint"]
 
 
 class Debugger:
@@ -40,21 +45,33 @@ class Debugger:
     exact and cheap.
 
     `stop_on` names anomalies: "nan" (the first step whose value is NaN or
-    infinite), "dead-relu" (every ReLU whose pre-activation is <= 0), and
-    "magnitude" (the first value whose magnitude passes `bound`).
+    infinite), "dead-relu" (every ReLU whose pre-activation is <= 0),
+    "magnitude" (the first value whose magnitude passes `bound`), and with a
+    `target` "vanishing" and "exploding" (every dL/dz whose magnitude is below,
+    or above, `bound`).
+
+    With a `target` (and a `loss`, "mse" unless given) the backward pass follows
+    the forward one (see `scalarnet.backsteps`); `gradients` is then the whole
+    `Gradients` once the last step is reached. `interrupted = True` (a Ctrl-C
+    handler's) makes a running `continue_` stop at the step it has reached.
     """
 
     def __init__(self, net: Network, x: Sequence[Number] | Mapping[str, Number],
                  granularity: str = "op", stop_on: Iterable[str] = (), bound: Number | None = None,
-                 digits: int | None = None):
+                 digits: int | None = None, target: Sequence[Number] | None = None,
+                 loss: str = "mse"):
         stop_on = [stop_on] if isinstance(stop_on, str) else list(stop_on)
         for name in stop_on:
             if name not in STOP_ON:
                 raise StepError(f"stop_on {name!r}: expected one of {', '.join(STOP_ON)}")
-        if "magnitude" in stop_on and bound is None:
-            raise StepError("stop_on 'magnitude' needs a bound (bound=1000; in the CLI --bound 1000)")
-        if bound is not None and "magnitude" not in stop_on:
-            raise StepError(f"bound {bound!r} is only used with stop_on 'magnitude'")
+            if name in ("vanishing", "exploding") and target is None:
+                raise StepError(f"stop_on {name!r} watches the backward pass: give a target "
+                                "(target=[...]; in the CLI --target ...)")
+        bounded = [name for name in stop_on if name in _BOUNDED]
+        if bounded and bound is None:
+            raise StepError(f"stop_on {bounded[0]!r} needs a bound (bound=1000; in the CLI --bound 1000)")
+        if bound is not None and not bounded:
+            raise StepError(f"bound {bound!r} is only used with stop_on {', '.join(map(repr, _BOUNDED))}")
         if bound is not None and (not is_number(bound) or not bound >= 0):
             raise StepError(f"bound: expected a number >= 0, got {bound!r}")
         self.net = net
@@ -62,10 +79,18 @@ class Debugger:
         self.stop_on = stop_on
         self.bound = bound
         self.digits = digits  # of floats in the texts: the steps', the reasons', the output's
-        self._pending = steps(net, x, granularity, digits)
+        self.target = target
+        self.loss = loss
+        self._pending = pieces(net, x, granularity, digits, target=target, loss=loss)
+        self.counts = count_steps(net, granularity, target is not None)  # (forward, backward)
+        self.interrupted = False
         self.input_values = net.input_values(x)
-        self.recorded: list[Step] = []
-        self._anomalies: list[list[str]] = []
+        self._pieces: list = []  # the pieces of the pass computed so far (see steps.pieces)
+        self._starts: list[int] = []  # each piece's first step's index
+        self._made: dict[int, Step] = {}  # the steps of runs made so far, by index
+        self.recorded = _Recorded(self)  # every step computed so far, by index
+        self._anomalies: dict[int, list[str]] = {}  # by index, for steps where one was found
+        self._checked = 0  # the steps before this index have been checked for anomalies, in order
         self._seen_nonfinite = self._seen_big = False
         self._breakpoints: list[tuple[str, Callable]] = []
         self.position = -1
@@ -74,14 +99,56 @@ class Debugger:
     # -- the recorded pass ------------------------------------------------------------------
 
     def _reach(self, index: int) -> bool:
-        """Compute steps up to `index`; False when the pass has fewer steps."""
+        """Compute the pass up to step `index`; False when the pass has fewer steps."""
         while len(self.recorded) <= index:
-            step = next(self._pending, None)
-            if step is None:
+            piece = next(self._pending, None)
+            if piece is None:
                 return False
-            self.recorded.append(step)
-            self._anomalies.append(self._check(step))
+            self._starts.append(len(self.recorded))
+            self._pieces.append(piece)
+            self.recorded.count += len(piece)
         return True
+
+    def _piece(self, index: int) -> tuple:
+        """(the piece holding step `index`, the index of its first step); the step is reached."""
+        k = bisect_right(self._starts, index) - 1
+        return self._pieces[k], self._starts[k]
+
+    def _step(self, index: int) -> Step:
+        piece, start = self._piece(index)
+        if not isinstance(piece, _Run):
+            return piece[index - start]
+        step = self._made.get(index)
+        if step is None:  # made once, so that the same step is the same object
+            step = self._made[index] = piece[index - start]
+        return step
+
+    def _anomalies_at(self, index: int) -> list[str]:
+        """The anomalies at a reached step: every step before it is checked first, in order."""
+        if not self.stop_on:
+            return []
+        while self._checked <= index:
+            piece, start = self._piece(self._checked)
+            if isinstance(piece, _Run) and self._checked == start and self._clean(piece):
+                self._checked = start + len(piece)  # a neuron's sum where nothing stops
+                continue
+            found = self._check(self._step(self._checked))
+            if found:
+                self._anomalies[self._checked] = found
+            self._checked += 1
+        return self._anomalies.get(index, [])
+
+    def _clean(self, run) -> bool:
+        """Whether no multiply-add of a neuron's run stops "nan" or "magnitude" (which alone
+        look at a multiply-add's value, until each has stopped once): its sums, read at once."""
+        nan = "nan" in self.stop_on and not self._seen_nonfinite
+        big = "magnitude" in self.stop_on and not self._seen_big
+        if not (nan or big):
+            return True
+        sums = run[0]._at.sums[1:]  # each step's result
+        if nan and not all(map(is_finite, sums)):
+            return False
+        return not (big and any(v == v and abs(v) > self.bound for v in sums))
 
     def _check(self, step: Step) -> list[str]:
         # anomalies are judged once, in order, as each step is first computed
@@ -98,6 +165,8 @@ class Debugger:
                 self._seen_big = True
                 found.append(f"the first value beyond the bound {fmt(self.bound)} "
                              f"({fmt(big[0], self.digits)}) at {step.path}")
+        if step.pass_ == "backward":
+            return found + self._check_gradient(step)
         if "dead-relu" in self.stop_on and step.activation.name == "relu":
             if step.kind in ("activation", "neuron") and _dead(step.z):
                 found.append(f"dead ReLU {step.path} (z = {fmt(step.z, self.digits)})")
@@ -107,11 +176,38 @@ class Debugger:
                           for name, z in zip(names, step.z) if _dead(z)]
         return found
 
+    def _check_gradient(self, step: Step) -> list[str]:
+        # vanishing and exploding: every dL/dz step, neuron step or layer step's neuron
+        watch = [name for name in ("vanishing", "exploding") if name in self.stop_on]
+        if not watch or step.layer is None:  # the inputs' dL/dx is no dL/dz
+            return []
+        if step.kind == "layer":
+            pairs = [(f"{step.layer}.{n.name}", d)
+                     for n, d in zip(self.net.layers[step.layer_index].neurons, step.result)]
+        elif step.kind == "neuron" or step.gradient == "dL/dz":
+            pairs = [(step.path, step.result)]
+        else:
+            return []
+        found, bound = [], self.bound
+        for path, d in pairs:
+            size = abs(d) if d == d else d
+            if "vanishing" in watch and size < bound:
+                found.append(f"vanishing gradient at {path} (|dL/dz| = {fmt(size, self.digits)} "
+                             f"< {fmt(bound)})")
+            if "exploding" in watch and size > bound:
+                found.append(f"exploding gradient at {path} (|dL/dz| = {fmt(size, self.digits)} "
+                             f"> {fmt(bound)})")
+        return found
+
     def __len__(self) -> int:
-        """The number of steps in the whole pass (computes them all)."""
-        while self._reach(len(self.recorded)):
-            pass
-        return len(self.recorded)
+        """The number of steps in the whole pass (from the network's shape: nothing is computed)."""
+        return sum(self.counts)
+
+    @property
+    def gradients(self):
+        """The backward pass's Gradients once its last step is reached (None before, or without a target)."""
+        step = self.current
+        return getattr(step, "gradients", None) if step is not None and self.at_end else None
 
     @property
     def current(self) -> Step | None:
@@ -126,10 +222,29 @@ class Debugger:
     @property
     def output(self) -> list:
         """The network's output (computes the whole pass)."""
-        last = self.recorded[len(self) - 1]
+        self._reach(self.counts[0] - 1)
+        last = self.recorded[self.counts[0] - 1]
         layer = self.net.layers[-1]
         values = last.values
         return [values[f"{layer.name}.{n.name}"] for n in layer.neurons]
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the debugger's pass as the step-by-step player, inline (in an iframe of
+        its own, so its script and ids stay apart from the notebook's); a pass with too many
+        steps for frames as a line of text saying so."""
+        import html
+
+        from . import player
+
+        try:
+            built = player.frames(self.net, self.input_values, self.granularity,
+                                  player.DIGITS if self.digits is None else self.digits,
+                                  target=self.target, loss=self.loss)
+        except StepError as e:
+            return f"<pre>{html.escape(str(e))}</pre>"
+        page = player.player_html(self.net, built, player.render_frames(built))
+        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width: 100%; height: 640px; '
+                f'border: 0" title="{html.escape(self.net.name, quote=True)}: steps"></iframe>')
 
     # -- moving -----------------------------------------------------------------------------
 
@@ -153,8 +268,30 @@ class Debugger:
         sets `reason` to '' and returns None.
         """
         i = self.position + 1
+        self.interrupted = False
+        # A breakpoint on a layer or neuron holds only at a step that opens its neuron (or
+        # layer): the other multiply-adds are passed at the speed of making them.
+        conditions = any(label.startswith("condition ") for label, _ in self._breakpoints)
         while self._reach(i):
-            reasons = self.reasons(self.recorded[i])
+            if self.interrupted:  # Ctrl-C: stop where the pass has got to
+                self.interrupted = False
+                self.position = i
+                self.reason = "interrupted"
+                return self.current
+            piece, start = self._piece(i)
+            if not conditions and isinstance(piece, _Run) and i > start:
+                # the rest of a neuron's sum: no breakpoint holds there, and once checked (at
+                # once, when clean) no anomaly either
+                end = start + len(piece)
+                self._anomalies_at(end - 1)
+                if not any(j in self._anomalies for j in range(i, end)):
+                    i = end
+                    continue
+            step = self.recorded[i]
+            if not (conditions or step._opens or self._anomalies_at(i)):
+                i += 1  # a later term, a dL/dz, dL/dw or dL/dbias: no breakpoint holds there
+                continue
+            reasons = self.reasons(step)
             if reasons:
                 self.position = i
                 self.reason = "; ".join(reasons)
@@ -168,12 +305,13 @@ class Debugger:
         """Why `continue_` would stop at this recorded step: breakpoints, then anomalies."""
         prev = self.recorded[step.index - 1] if step.index > 0 else None
         hits = [label for label, holds in self._breakpoints if holds(step, prev)]
-        return hits + self._anomalies[step.index]
+        return hits + list(self._anomalies_at(step.index))
 
     # -- breakpoints ------------------------------------------------------------------------
 
     def break_at(self, name: str) -> str:
-        """Stop where a layer or neuron begins ('hidden1', 'node0_1', 'hidden1.node0_1').
+        """Stop where a layer or neuron begins ('hidden1', 'node0_1', 'hidden1.node0_1'), in the
+        forward pass and again in the backward pass.
 
         Returns the breakpoint's label; setting one twice keeps one. At layer
         granularity a neuron's breakpoint stops at its layer's step.
@@ -187,12 +325,19 @@ class Debugger:
             return label
         if kind == "layer":
             def holds(step, prev):
-                return step.layer == layer and (prev is None or prev.layer != layer)
+                return step.layer == layer and (prev is None or prev.layer != layer
+                                                or prev.pass_ != step.pass_)
         else:  # the neuron's first step: its first multiply-add, its neuron step, or its layer's step
-            # (not a softmax layer's activation step, which comes after all the layer's sums)
+            # (not a softmax layer's activation step, which comes after all the layer's sums);
+            # backward: its first dL/da step, its neuron step or its layer's step
             def holds(step, prev):
-                return step.layer == layer and (step.neuron is None or step.neuron == neuron
-                                                and (step.term == 0 or step.kind == "neuron"))
+                if step.layer != layer:
+                    return False
+                if step.neuron is None:
+                    return True
+                if step.pass_ == "backward":
+                    return step.neuron == neuron and step.gradient in ("dL/da", None) and not step.term
+                return step.neuron == neuron and (step.term == 0 or step.kind == "neuron")
         self._breakpoints.append((label, holds))
         return label
 
@@ -209,9 +354,19 @@ class Debugger:
         """The breakpoints' labels, in the order they were set."""
         return [label for label, _ in self._breakpoints]
 
-    def clear(self) -> None:
-        """Remove every breakpoint (stop_on conditions stay)."""
-        self._breakpoints.clear()
+    def clear(self, name: str | None = None) -> list[str]:
+        """Remove the breakpoint on `name` (a layer or neuron), or every breakpoint; returns the
+        labels removed (stop_on conditions stay)."""
+        if name is None:
+            removed = self.breakpoints
+            self._breakpoints.clear()
+            return removed
+        kind, path = self.resolve(name)
+        label = f"breakpoint {path}"
+        if label not in self.breakpoints:
+            raise StepError(f"no breakpoint on {path!r} (breakpoints: {', '.join(self.breakpoints) or 'none'})")
+        self._breakpoints = [b for b in self._breakpoints if b[0] != label]
+        return [label]
 
     # -- names ------------------------------------------------------------------------------
 
@@ -238,163 +393,24 @@ class Debugger:
         return "neuron", f"{layer.name}.{neuron.name}"
 
 
-def _dead(z) -> bool:
-    """Whether a ReLU with pre-activation z outputs 0 for good: z <= 0 (NaN first: a Decimal NaN refuses <=)."""
-    return z == z and z <= 0
+class _Recorded:
+    """The steps a Debugger has computed, by index: `len()` and `[i]`, each made when first read."""
 
-
-class Console:
-    """The text commands of `scalarnet step` over a Debugger: each command's reply as text.
-
-    n or an empty line: next; b: back; c: continue; break NAME; p NAME; q: quit; h: help.
-
-    >>> from scalarnet import load
-    >>> console = Console(Debugger(load("tutorial-deep"), [3, 5]))
-    >>> print(console.do("n")[0])
-    step 1/14 [hidden1] node0_0: 3*2 = 6
-    >>> print(console.do("p node0_0")[0])
-    hidden1.node0_0 is not computed yet; so far: node0_0: 3*2 = 6
-    """
-
-    PROMPT = "(step) "
-    HELP = "\n".join([
-        "n or Enter   the next step",
-        "b            back one step",
-        "c            continue to the next breakpoint or stop condition (or to the end)",
-        "break NAME   stop where a layer or neuron begins (hidden1, node0_1, hidden1.node0_1);",
-        "             break alone lists the breakpoints",
-        "p NAME       print a value (in full): an input, a layer or a neuron",
-        "q            quit",
-        "h            this help",
-    ])
+    __slots__ = ("debugger", "count")
 
     def __init__(self, debugger: Debugger):
         self.debugger = debugger
+        self.count = 0
 
-    def start(self, go: bool = False) -> str:
-        """The opening lines; with `go`, continue as if `c` had been typed and say why it stopped."""
-        dbg = self.debugger
-        lines = [f"{dbg.net.name}, {self._inputs()}: {len(dbg)} {dbg.granularity} steps",
-                 "commands: n/Enter next, b back, c continue, break NAME, p NAME, q quit, h help"]
-        if go:
-            step = dbg.continue_()
-            if step is None:
-                lines.append("ran to the end: no breakpoint or stop condition held")
-            lines.append(self._stopped(step))
-        return "\n".join(lines)
+    def __len__(self) -> int:
+        return self.count
 
-    def do(self, line: str) -> tuple[str, bool]:
-        """Run one command line; returns (the reply, whether the session is over)."""
-        dbg = self.debugger
-        command, _, arg = line.strip().partition(" ")
-        arg = arg.strip()
-        try:
-            if command in ("", "n", "next"):
-                step = dbg.next()
-                return (self._end() if step is None else self._show(step)), False
-            if command in ("b", "back"):
-                step = dbg.back()
-                return (f"at the start: {self._inputs()}" if step is None else self._show(step)), False
-            if command in ("c", "continue"):
-                if dbg.at_end:
-                    return self._end(), False
-                return self._stopped(dbg.continue_()), False
-            if command == "break":
-                if not arg:
-                    return "breakpoints: " + (", ".join(dbg.breakpoints) or "none"), False
-                count = len(dbg.breakpoints)
-                label = dbg.break_at(arg)
-                return f"{label} {'set' if len(dbg.breakpoints) > count else 'is already set'}", False
-            if command in ("p", "print"):
-                if not arg:
-                    return "p needs a name: an input, a layer or a neuron (e.g. p node0_1)", False
-                return self._value(arg), False
-            if command in ("q", "quit", "exit"):
-                return "", True
-            if command in ("h", "help", "?"):
-                return self.HELP, False
-        except StepError as e:
-            return f"error: {e}", False
-        return f"unknown command {line.strip()!r}: type h for help", False
-
-    # -- the replies ------------------------------------------------------------------------
-
-    def _inputs(self) -> str:
-        dbg = self.debugger
-        pairs = zip(dbg.net.inputs, dbg.input_values)
-        return "inputs " + ", ".join(f"{name} = {fmt(v)}" for name, v in pairs)
-
-    def _show(self, step: Step) -> str:
-        count = f"step {step.index + 1}/{len(self.debugger)}"
-        if step.kind == "layer":
-            lines = [f"{count} {step.text}"] + [f"  {line}" for line in step.arithmetic.split("\n")]
-        else:
-            lines = [f"{count} [{step.layer}] {step.text}"]
-            if step.arithmetic != step.text:
-                lines.append(f"  so far: {step.arithmetic}")
-        if self.debugger.at_end:
-            lines.append(self._end())
-        return "\n".join(lines)
-
-    def _stopped(self, step: Step | None) -> str:
-        dbg = self.debugger
-        if step is None:
-            return self._show(dbg.current)
-        return f"stopped: {dbg.reason}\n{self._show(step)}"
-
-    def _end(self) -> str:
-        return f"end of the pass: output = {values_text(self.debugger.output, self.debugger.digits)}"
-
-    def _value(self, name: str) -> str:
-        dbg = self.debugger
-        kind, path = dbg.resolve(name)
-        step = dbg.current
-        known = step.values if step is not None else dict(zip(dbg.net.inputs, dbg.input_values))
-        if kind == "input":
-            return f"{path} = {fmt(known[path])}"
-        if kind == "layer":
-            layer = dbg.net.layer(path)
-            values = [known.get(f"{path}.{n.name}", "?") for n in layer.neurons]
-            return f"{path} = [{', '.join(v if v == '?' else fmt(v) for v in values)}]"
-        if path in known:
-            return f"{path} = {fmt(known[path])}"
-        if step is not None and step.path == path:
-            return f"{path} is not computed yet; so far: {step.arithmetic}"
-        return f"{path} is not computed yet"
+    def __getitem__(self, index: int) -> Step:
+        if not 0 <= index < self.count:
+            raise IndexError(f"step {index}: {self.count} steps are computed")
+        return self.debugger._step(index)
 
 
-# -- pdb: a stop inside one neuron's loop ------------------------------------------------------
-
-
-def forward_with_breakpoint(net: Network, values: list, name: str) -> list:
-    """`net.forward(values)`, stopping in the debugger inside neuron `name`'s multiply-add loop.
-
-    The same arithmetic as `Network.forward`; only the named neuron runs
-    `debug_weighted_sum`, which calls `breakpoint()` (so PYTHONBREAKPOINT=0
-    turns the stop off and PYTHONBREAKPOINT=module.function picks another debugger).
-    """
-    if not isinstance(name, str):
-        raise StepError(f"breakpoint_at: expected a neuron's name like 'hidden1.node0_1', got {name!r}")
-    target = net.neuron(name)
-    for layer in net.layers:
-        zs = [debug_weighted_sum(n, values, f"{layer.name}.{n.name}") if n is target
-              else n.weighted_sum(values) for n in layer.neurons]
-        values = layer.activation.apply(zs)
-    return values
-
-
-def debug_weighted_sum(neuron: Neuron, inputs: Sequence[Number], name: str) -> Number:
-    """`Neuron.weighted_sum` with a `breakpoint()` before its loop, locals named for the arithmetic.
-
-    In pdb: `n` runs one line (the loop's head, then one multiply-add `total += x * w`),
-    `p x, w, total` shows the current input, weight and running sum, `c` goes on.
-    """
-    weights = neuron.weights
-    bias = neuron.bias
-    if len(inputs) != len(weights):
-        neuron._check(inputs)  # raises InputError, naming the neuron
-    total = 0
-    breakpoint()  # scalarnet: stopped in neuron `name`; n = next multiply-add, p total, c = go on
-    for x, w in zip(inputs, weights):
-        total += x * w
-    return total + bias
+def _dead(z) -> bool:
+    """Whether a ReLU with pre-activation z outputs 0 for good: z <= 0 (NaN first: a Decimal NaN refuses <=)."""
+    return z == z and z <= 0

@@ -63,6 +63,9 @@ def pictures() -> dict[str, Diagram]:
     result["tutorial-deep-node0_1-ops.svg"] = diagram(deep, trace, view="ops",
                                                       neuron="hidden1.node0_1")
     result["tutorial-deep-exercise.svg"] = _exercise_diagram(deep)
+    from .player import frames  # one frame of the backward pass: node0_1's dL/da, term 2
+
+    result["tutorial-deep-backward-step.svg"] = frames(deep, deep.example_input, target=[180])[36][1]
     large, x = large_network()
     shape = "-".join(str(w) for w in LARGE_WIDTHS)
     large_trace = large.trace(x)

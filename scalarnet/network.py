@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 
 from .activations import Activation, get_activation
 from .backprop import Gradients, Loss, gradients
-from .debugger import forward_with_breakpoint
+from .pdbstop import forward_with_breakpoint
 from .errors import InputError, NetworkError, ScalarnetError
 from .layer import Layer
 from .neuron import Neuron
@@ -231,9 +231,11 @@ class Network:
         return outputs
 
     def steps(self, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
-              digits: int | None = None) -> Iterator[Step]:
-        """The forward pass one step at a time ("op", "neuron" or "layer"): see `scalarnet.steps`."""
-        return steps(self, x, granularity, digits)
+              digits: int | None = None, *, target: Sequence[Number] | None = None,
+              loss: str | Loss = "mse", keep: int | None = None) -> Iterator[Step]:
+        """The forward pass one step at a time ("op", "neuron" or "layer"), and with a target
+        the backward pass after it: see `scalarnet.steps` and `scalarnet.backsteps`."""
+        return steps(self, x, granularity, digits, target=target, loss=loss, keep=keep)
 
     def trace(self, x: Sequence[Number] | Mapping[str, Number]) -> Trace:
         """The whole pass recorded: every neuron's products, z and a; see `Trace`."""

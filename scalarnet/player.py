@@ -1,13 +1,20 @@
-"""Frames of a stepped forward pass (one diagram per step) and the self-contained HTML player of them.
+"""Frames of a stepped pass (one diagram per step) and the self-contained HTML player of them.
 
 A frame is the network diagram (`scalarnet.diagram`) at one step: the current
 neuron and its incoming edges highlighted (at op granularity the edge of the
 current multiply-add the most), finished neurons with their arithmetic, later
-ones blank (name and bias only), the step's text as the title. Building frames
-builds DOT text only; `render_frames` runs Graphviz and keeps every node in
-place from one frame to the next; `player_html` puts the SVGs into one HTML page
-with inline CSS and JavaScript, which loads nothing from anywhere (its
-Content-Security-Policy forbids it).
+ones blank (name and bias only), the step's text as the title. With a target,
+the backward pass's frames follow: the whole forward pass shown, the current
+neuron highlighted and the edge whose gradient is being computed thickest, each
+neuron's dL/da and dL/dz (each input's dL/dx) appearing as they are finished,
+from the output back to the inputs. Texts summarise sums of more than 12 terms
+as the diagram does (`(776 more terms: 12.5)`). Building frames builds DOT text
+only; `render_frames` runs Graphviz and keeps every node in place from one
+frame to the next; `player_html` puts the SVGs into one HTML page with inline
+CSS and JavaScript, which loads nothing from anywhere (its
+Content-Security-Policy forbids it). The page holds each distinct piece of SVG
+once (a node, an edge) and each frame as the list of its pieces, so a page of
+hundreds of frames of a big network stays a few MiB.
 
 >>> from scalarnet import load
 >>> net = load("tutorial-deep")
@@ -20,19 +27,22 @@ L1N1 [label="node0_1\\nbias 0\\n3*4 + 5*(-5) = -13" color="#d94801" fillcolor="#
 
 from __future__ import annotations
 
-import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .diagram import Diagram, _label, _wrap, diagram
+from .diagram import KEEP, Diagram, _label, _wrap, diagram, dot_text
 from .numbers import Number, fmt
-from .steps import Step, StepError
-from .trace import NeuronRecord, Trace, values_text
+from .page import player_html
+from .steps import Step, StepError, count_steps
+from .trace import NeuronRecord, Trace
 
 if TYPE_CHECKING:
     from .network import Network
+
+__all__ = ["DIGITS", "MAX_FRAMES", "frame", "frame_names", "frames", "player_html", "render_frames",
+           "stale_frames"]
 
 #: More steps than this make too many frames: step by neuron or layer instead.
 MAX_FRAMES = 1000
@@ -55,27 +65,63 @@ _SVG = "{http://www.w3.org/2000/svg}"
 
 
 def frames(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
-           digits: int | None = DIGITS) -> list[tuple[Step, Diagram]]:
-    """Every step of the pass with its frame, a graphviz Digraph (DOT only, nothing rendered).
+           digits: int | None = DIGITS, *, target: Sequence[Number] | None = None,
+           loss: str = "mse") -> list[tuple[Step, Diagram]]:
+    """Every step of the pass (with a target, the backward pass's too) with its frame, a
+    graphviz Digraph (DOT only, nothing rendered).
 
     Raises StepError when the pass has more than MAX_FRAMES steps.
     """
-    steps = []
-    for step in net.steps(x, granularity, digits):
-        steps.append(step)
-        if len(steps) > MAX_FRAMES:
-            raise StepError(f"network {net.name!r} has more than {MAX_FRAMES} steps at "
-                            f"{granularity} granularity: too many frames (step by neuron or layer)")
+    stepped = net.steps(x, granularity, digits, target=target, loss=loss, keep=KEEP)
+    if sum(count_steps(net, granularity, target is not None)) > MAX_FRAMES:
+        raise StepError(f"network {net.name!r} has more than {MAX_FRAMES} steps at "
+                        f"{granularity} granularity: too many frames (step by neuron or layer)")
+    steps = list(stepped)
     trace = net.trace(x)
     base = diagram(net, trace, digits=digits)
-    titles = [_cut(f"{net.name}, step {step.index + 1}/{len(steps)}: {step.text}") for step in steps]
+    labels = _labels(base)
+    titles = [_cut(f"{net.name}, step {step.index + 1}/{len(steps)}: {_one_line(step.text)}")
+              for step in steps]
     width = max(map(len, titles))  # every title as wide, so no frame's canvas is wider
-    return [(step, frame(base, trace, step, title.ljust(width)))
+    return [(step, frame(base, trace, step, title.ljust(width), labels))
             for step, title in zip(steps, titles)]
 
 
-def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
+def _one_line(text: str) -> str:
+    """A backward neuron step's four lines as one: `node0_0: dL/da = 14; dL/dz = ...`."""
+    return "; ".join(line.strip() for line in text.split("\n"))
+
+
+_LABEL = re.compile(r'^\s*(\w+) \[label=("(?:[^"\\]|\\.)*")')
+
+
+def _labels(base: Diagram) -> dict[str, str]:
+    """Each node's label in `base` as DOT text (quoted), from its first statement."""
+    found = {}
+    for line in base.body:
+        m = _LABEL.match(line)
+        if m and m[1] not in found:
+            found[m[1]] = m[2]
+    return found
+
+
+def _with_lines(label: str, lines: list[str]) -> str:
+    """A quoted DOT label from `_labels` with `lines` added below (left-justified if it is)."""
+    inner = label[1:-1]
+    if inner.endswith("\\l"):
+        added = "".join(f"{dot_text(line)}\\l" for line in lines)
+    else:
+        added = "".join(f"\\n{dot_text(line)}" for line in lines)
+    from graphviz import nohtml
+
+    return nohtml(inner + added)
+
+
+def frame(base: Diagram, trace: Trace, step: Step, title: str,
+          labels: dict[str, str] | None = None) -> Diagram:
     """The diagram `base` (of the whole pass, `trace`) as it stands at `step`, with this title."""
+    if step.pass_ == "backward":
+        return _backward_frame(base, trace, step, title, labels or _labels(base))
     graph = base.copy()
     drawn = {m[1] for line in graph.body if (m := _NODE.match(line))}
     position = {layer.name: k for k, layer in enumerate(trace.layers, start=1)}
@@ -128,11 +174,64 @@ def frame(base: Diagram, trace: Trace, step: Step, title: str) -> Diagram:
     return graph
 
 
+def _backward_frame(base: Diagram, trace: Trace, step: Step, title: str, labels: dict) -> Diagram:
+    """A backward step's frame: every forward value, the gradients finished so far, the current
+    neuron (or layer, or input) and the edge of the current gradient term highlighted."""
+    graph = base.copy()
+    drawn = {m[1] for line in graph.body if (m := _NODE.match(line))}
+    position = {layer.name: k for k, layer in enumerate(trace.layers, start=1)}
+    digits = step.digits
+    known = {}  # node id -> the gradient lines it shows
+    for path, g in step.gradients_done():
+        if isinstance(g, (int, float)) or not hasattr(g, "dz"):  # an input's dL/dx
+            i = trace.input_names.index(path)
+            known[f"L0N{i}"] = [f"dL/d{path} = {fmt(g, digits)}"]
+        else:
+            known[f"L{position[g.layer.name]}N{g.index}"] = [f"dL/da = {fmt(g.da, digits)}",
+                                                            f"dL/dz = {fmt(g.dz, digits)}"]
+    k = step.layer_index + 1  # 0: the inputs
+    if step.neuron_index is not None:
+        current = {_node_id(k, step.neuron_index, drawn)}
+    else:  # a layer step: the layer (or every input)
+        count = len(trace.input_names) if k == 0 else len(trace.layers[k - 1].neurons)
+        current = {_node_id(k, j, drawn) for j in range(count)}
+    for node in sorted(drawn):
+        if node in known and node in labels:
+            graph.node(node, _with_lines(labels[node], known[node]))
+    for node in sorted(current):
+        graph.node(node, color=CURRENT, fillcolor=CURRENT_FILL, penwidth="3")
+    edge = None
+    if step.term is not None and step.neuron_index is not None:
+        j, t = step.neuron_index, step.term
+        if step.gradient == "dL/dw":  # the weight into this neuron from input t
+            edge = (f"L{k - 1}N{t}", f"L{k}N{j}")
+        else:  # a dL/da (dL/dx) term: the weight from this neuron (input) to neuron t after it
+            edge = (f"L{k}N{j}", f"L{k + 1}N{t}")
+    for i, line in enumerate(graph.body):
+        m = _EDGE.match(line.rstrip("\n"))
+        if m is None or "invis" in m[4]:
+            continue
+        indent, tail, head, attrs = m.groups()
+        if (tail, head) == edge:
+            extra = f'penwidth=5 color="{CURRENT}"'
+        elif head in current or tail in current:
+            continue  # the current neuron's edges keep their colours
+        else:
+            extra = f'color="{FADED}" fontcolor="{LATER}"'
+        graph.body[i] = f"{indent}{tail} -> {head} [{attrs} {extra}]\n"
+    graph.attr(label=_label([title], left=True))
+    return graph
+
+
 def _cut(title: str) -> str:
-    """`title` cut at a space to at most TITLE characters, with ` …` (the player shows it whole)."""
+    """`title` cut at a space to at most TITLE characters, with ` ...` (the player shows it whole).
+
+    Three dots, not `…`: Graphviz sizes a label by its characters, and the embedded one
+    counts `…` wider than a Courier character, so a cut title widened its frame's canvas.
+    """
     if len(title) <= TITLE:
         return title
-    return title[:TITLE - 2].rsplit(" ", 1)[0] + " …"
+    return title[:TITLE - 4].rsplit(" ", 1)[0] + " ..."
 
 
 def _sum_so_far(step: Step, neuron) -> list[str]:
@@ -197,153 +296,6 @@ def _neuron_sizes(svg: str) -> dict[str, tuple[str, str]]:
             xs, ys = numbers[0::2], numbers[1::2]
             sizes[node] = (f"{(max(xs) - min(xs)) / 72:.4f}", f"{(max(ys) - min(ys)) / 72:.4f}")
     return sizes
-
-
-def player_html(net: Network, built: list[tuple[Step, Diagram]], svgs: list[str]) -> str:
-    """One self-contained HTML page: the frames, previous/next/play, a slider, arrow keys, each step's text."""
-    if len(svgs) != len(built) or not svgs:
-        raise StepError(f"player: {len(svgs)} SVGs for {len(built)} steps")
-    first = built[0][0]
-    count = len(built)
-    known = first.values
-    inputs = ", ".join(f"{name} = {fmt(known[name])}" for name in net.inputs)
-    last = built[-1][0].values
-    output = [last[f"{net.layers[-1].name}.{n.name}"] for n in net.layers[-1].neurons]
-    kind = first.kind if first.kind in ("neuron", "layer") else "op"
-    parts = []
-    for (step, _), svg in zip(built, svgs):
-        sofar = step.arithmetic if step.arithmetic != step.text else ""
-        parts.append(f'<div class="frame" data-text="{_html(step.text)}" data-sofar="{_html(sofar)}"'
-                     f'{"" if step.index == 0 else " hidden"}>\n'
-                     f"{_inline(svg, step.index + 1)}\n</div>")
-    return _PAGE.format(
-        title=_html(f"{net.name}: {count} {kind} steps"),
-        name=_html(net.name),
-        summary=_html(f"inputs {inputs} · {count} {kind} steps · output "
-                      f"{values_text(output, first.digits)}"),
-        count=count,
-        text=_html(first.text),
-        sofar=_html(first.arithmetic if first.arithmetic != first.text else ""),
-        frames="\n".join(parts),
-        css=_CSS,
-        js=_JS,
-    )
-
-
-def _html(text: str) -> str:
-    """`text` for the page, as content or in an attribute; what XML 1.0 forbids as U+FFFD.
-
-    A lone surrogate has no UTF-8; C0 controls, U+FFFE and U+FFFF are not XML.
-    """
-    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "\ufffd", text)
-    return html.escape(text, quote=True).replace("\n", "&#10;")
-
-
-def _inline(svg: str, n: int) -> str:
-    """An SVG document as an element of the page: no XML prolog, ids made unique per frame."""
-    start = svg.find("<svg")
-    if start < 0:
-        raise StepError(f"player: frame {n} is not SVG")
-    body = svg[start:].strip()
-    body = re.sub(r'\bid="', f'id="f{n}-', body)
-    # references only in attributes: a name's text may read `url(#x)` too (its `"` are &quot;)
-    return re.sub(r'(href="#|="url\(#)', rf"\1f{n}-", body)
-
-
-_CSS = """\
-body { font-family: system-ui, sans-serif; margin: 1rem 2rem; color: #222; }
-h1 { font-size: 1.3rem; margin: 0 0 .2rem; }
-.summary { color: #555; margin: 0 0 .8rem; }
-.controls { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
-button { font: inherit; padding: .25rem .8rem; cursor: pointer; }
-#slider { flex: 1; min-width: 12rem; }
-#where { font-variant-numeric: tabular-nums; min-width: 8em; }
-#text { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.15rem; margin: .8rem 0 .2rem; }
-#sofar { font-family: ui-monospace, Menlo, Consolas, monospace; color: #555; margin: 0 0 .6rem;
-         min-height: 1.2em; white-space: pre-wrap; }
-.frame svg { max-width: 100%; height: auto; }
-.keys { color: #777; font-size: .85rem; }
-"""
-
-_JS = """\
-(function () {
-  "use strict";
-  var frames = Array.prototype.slice.call(document.querySelectorAll(".frame"));
-  var byId = function (id) { return document.getElementById(id); };
-  var prev = byId("prev"), next = byId("next"), play = byId("play"), slider = byId("slider");
-  var where = byId("where"), text = byId("text"), sofar = byId("sofar");
-  var current = 0, timer = null;
-  function show(i) {
-    current = Math.max(0, Math.min(frames.length - 1, i));
-    frames.forEach(function (f, k) { f.hidden = k !== current; });
-    text.textContent = frames[current].getAttribute("data-text");
-    sofar.textContent = frames[current].getAttribute("data-sofar");
-    where.textContent = "step " + (current + 1) + "/" + frames.length;
-    slider.value = String(current + 1);
-    prev.disabled = current === 0;
-    next.disabled = current === frames.length - 1;
-  }
-  function stop() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    play.textContent = "\\u25B6 play";
-  }
-  function start() {
-    if (current === frames.length - 1) { show(0); }
-    play.textContent = "\\u275A\\u275A pause";
-    timer = setInterval(function () {
-      if (current >= frames.length - 1) { stop(); } else { show(current + 1); }
-    }, 1000);
-  }
-  prev.addEventListener("click", function () { stop(); show(current - 1); });
-  next.addEventListener("click", function () { stop(); show(current + 1); });
-  play.addEventListener("click", function () { if (timer === null) { start(); } else { stop(); } });
-  slider.addEventListener("input", function () { stop(); show(Number(slider.value) - 1); });
-  document.addEventListener("keydown", function (e) {
-    if (e.target === slider) { return; }  // the slider moves itself with the arrow keys
-    if (e.key === "ArrowRight") { stop(); show(current + 1); }
-    else if (e.key === "ArrowLeft") { stop(); show(current - 1); }
-    else if (e.key === "Home") { stop(); show(0); }
-    else if (e.key === "End") { stop(); show(frames.length - 1); }
-    else if (e.key === " " && e.target.tagName !== "BUTTON") { if (timer === null) { start(); } else { stop(); } }
-    else { return; }
-    e.preventDefault();
-  });
-  show(0);
-})();
-"""
-
-_PAGE = """\
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-{css}</style>
-</head>
-<body>
-<h1>{name}</h1>
-<p class="summary">{summary}</p>
-<div class="controls">
-<button id="prev" type="button" title="previous step (left arrow)">&#9664; previous</button>
-<button id="play" type="button" title="play or pause (space)">&#9654; play</button>
-<button id="next" type="button" title="next step (right arrow)">next &#9654;</button>
-<input id="slider" type="range" min="1" max="{count}" value="1" aria-label="step">
-<span id="where">step 1/{count}</span>
-</div>
-<p id="text">{text}</p>
-<p id="sofar">{sofar}</p>
-<div id="frames">
-{frames}
-</div>
-<p class="keys">Keys: &larr; &rarr; previous and next, space play or pause, Home and End the first and last step.</p>
-<script>
-{js}</script>
-</body>
-</html>
-"""
 
 
 def frame_names(count: int) -> list[str]:

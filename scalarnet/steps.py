@@ -41,204 +41,45 @@ output: 0 + 26*7 = 182
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from operator import attrgetter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate, chain
+from operator import mul
 from typing import TYPE_CHECKING
 
 from .errors import ScalarnetError
-from .numbers import Number, fmt, operand
-from .trace import LayerRecord, NeuronRecord, activation_text, values_text
+from .numbers import Number
+from .steprecord import Step, _MultiplyAdd, _OtherStep, _Place, _SteppedRecord
+from .trace import LayerRecord, NeuronRecord
+
+__all__ = ["GRANULARITIES", "KINDS", "Step", "StepError", "count_steps", "steps"]
 
 if TYPE_CHECKING:
+    from .backprop import Loss
     from .network import Network
 
 #: How big a step is: one multiply-add (or bias, or activation), one neuron, one layer.
 GRANULARITIES = ("op", "neuron", "layer")
 
-#: What a step did; op steps are "multiply-add", "bias" or "activation".
-KINDS = ("multiply-add", "bias", "activation", "neuron", "layer")
+#: What a step did: forward op steps are "multiply-add", "bias" or "activation"; backward
+#: op steps are "multiply-add" (a term of a dL/da or dL/dx sum) or "gradient".
+KINDS = ("multiply-add", "bias", "activation", "gradient", "neuron", "layer")
 
 
 class StepError(ScalarnetError, ValueError):
     """A request the stepper cannot meet: unknown granularity, name or stop condition."""
 
 
-class Step:
-    """One step of a forward pass: where it is, what it computed, and one line of text.
-
-    Position: `layer` and `neuron` (names; `neuron` is None for a layer step),
-    their indexes `layer_index` and `neuron_index`, and `term` (the input's index
-    for a multiply-add, else None). `operands` and `result` by kind:
-
-    - multiply-add: `(total, x, w)` -> `total + x*w` (total is 0 for the first term)
-    - bias: `(total, bias)` -> `total + bias`, the neuron's z
-    - activation: `(z,)`, or a softmax layer's `(z0, z1, ...)` -> this neuron's a
-    - neuron: `(inputs, weights, bias)` -> a
-    - layer: `(inputs,)` -> the layer's values (a list)
-
-    `z` is the value the activation read (a list for a layer step; None for sum
-    steps), `activation` the layer's Activation, `values` every value known once
-    this step is done (inputs by name, neurons' outputs by 'layer.neuron'), and
-    `arithmetic` the current neuron's hand-worked line so far.
-    """
-
-    # Every step holds its number, its result, its `_Place` (shared by all the steps
-    # of one neuron) and `_known`, how many neurons were done once it was. The rest is
-    # held by the two kinds of Step below: `_MultiplyAdd`, kept lean because a pass
-    # makes one per weight, and `_OtherStep` for the few bias, activation, neuron and
-    # layer steps. Both give every attribute documented above.
-    __slots__ = ("index", "result", "_at", "_known")
-
-    # Where the step is, read from the place it shares with its neuron's other steps.
-    layer = property(attrgetter("_at.layer"))
-    layer_index = property(attrgetter("_at.layer_index"))
-    neuron = property(attrgetter("_at.neuron"))
-    neuron_index = property(attrgetter("_at.neuron_index"))
-    activation = property(attrgetter("_at.activation"))
-    digits = property(attrgetter("_at.digits"))  # of floats in the texts (None: in full)
-
-    @property
-    def position(self) -> tuple:
-        """(layer, neuron, term): names, and the input's index for a multiply-add."""
-        return (self.layer, self.neuron, self.term)
-
-    @property
-    def path(self) -> str:
-        """'layer.neuron', or the layer's name for a layer step."""
-        return self.layer if self.neuron is None else f"{self.layer}.{self.neuron}"
-
-    @property
-    def results(self) -> list:
-        """The values this step computed, as a list (one for every kind but layer)."""
-        return list(self.result) if self.kind == "layer" else [self.result]
-
-    @property
-    def values(self) -> dict:
-        """Every value known once this step is done: inputs, then finished neurons' outputs."""
-        known = dict(self._at.inputs)
-        for record in self.neurons_done():
-            known[record.path] = record.a
-        return known
-
-    def neurons_done(self) -> list[NeuronRecord]:
-        """The trace records of the neurons finished once this step is done, in order."""
-        return self._at.done[:self._known]
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return f"<Step {self.index} {self.kind} {self.path}: {self.text!r}>"
-
-
-class _Place:
-    """Where steps are and what they read: one per neuron, shared by all its steps (or one layer step's)."""
-
-    __slots__ = ("layer", "layer_index", "neuron", "neuron_index", "activation", "reads",
-                 "weights", "inputs", "done", "digits")
-
-    def __init__(self, record: LayerRecord, layer_index: int, neuron_index: int | None,
-                 neuron: str | None, weights: list | None, inputs: dict, done: list,
-                 digits: int | None):
-        self.layer = record.name
-        self.layer_index = layer_index
-        self.neuron = neuron
-        self.neuron_index = neuron_index
-        self.activation = record.activation
-        self.reads = record.inputs  # the layer's input values, which `weights` multiply
-        self.weights = weights
-        self.inputs = inputs  # the network's inputs by name
-        self.done = done  # shared by every step of the pass: finished neurons, in order
-        self.digits = digits
-
-
-class _MultiplyAdd(Step):
-    """A multiply-add step: `result = before + x*w`, where x and w are its neuron's term `term`.
-
-    Stepping through 784-128-64-10 makes 109,000 of these, and building them is
-    most of the stepper's time, so each holds only what changes from one term to
-    the next. Its position is its neuron's `_Place`; x and w are read from the
-    neuron's lists (as a trace's records read them) rather than kept in an operands
-    tuple; its text is written when read, as most steps of a large pass are never
-    shown (writing every one made stepping 100 times slower than the bare loop).
-    """
-
-    __slots__ = ("term", "_before")
-    kind = "multiply-add"
-    z = None
-
-    def __init__(self, index: int, term: int, before, result, known: int, at: _Place):
-        self.index = index
-        self.term = term
-        self._before = before
-        self.result = result
-        self._known = known
-        self._at = at
-
-    @property
-    def operands(self) -> tuple:
-        at, term = self._at, self.term
-        return (self._before, at.reads[term], at.weights[term])
-
-    @property
-    def text(self) -> str:
-        """The step's line: `node0_1: 12 + 5*(-5) = -13` (the first term without `0 + `)."""
-        at, term, digits = self._at, self.term, self._at.digits
-        product = _product(at.reads[term], at.weights[term], digits)
-        total = fmt(self.result, digits)
-        if term == 0:
-            return f"{at.neuron}: {product} = {total}"
-        return f"{at.neuron}: {fmt(self._before, digits)} + {product} = {total}"
-
-    @property
-    def arithmetic(self) -> str:
-        """The neuron's sum up to this term: `node0_1: 3*4 + 5*(-5) = -13`."""
-        at, count, digits = self._at, self.term + 1, self._at.digits
-        terms = [_product(x, w, digits) for x, w in zip(at.reads[:count], at.weights[:count])]
-        return f"{at.neuron}: {' + '.join(terms)} = {fmt(self.result, digits)}"
-
-
-def _product(x, w, digits: int | None) -> str:
-    """`5*(-5)`: one term of a weighted sum, as NeuronRecord.sum_text writes it."""
-    return f"{operand(x, digits)}*{operand(w, digits)}"
-
-
-class _OtherStep(Step):
-    """A bias, activation, neuron or layer step: few per neuron, so every field is stored."""
-
-    __slots__ = ("kind", "operands", "z", "text", "_record")
-    term = None
-
-    def __init__(self, index: int, kind: str, operands: tuple, result, z, text: str,
-                 record: NeuronRecord | LayerRecord, known: int, at: _Place):
-        self.index = index
-        self.kind = kind
-        self.operands = operands
-        self.result = result
-        self.z = z
-        self.text = text
-        self._record = record  # what `arithmetic` is written from
-        self._known = known
-        self._at = at
-
-    @property
-    def arithmetic(self) -> str:
-        """The neuron's hand-worked line so far (a layer step: one line per neuron)."""
-        record, digits = self._record, self.digits
-        if self.kind == "layer":
-            return "\n".join(n.text(digits) for n in record.neurons)
-        if self.kind == "bias":  # the sum with its bias; the activation is still to come
-            return f"{record.name}: {record.sum_text(digits)}"
-        return record.text(digits)
-
-
 def steps(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
-          digits: int | None = None) -> Iterator[Step]:
+          digits: int | None = None, *, target: Sequence[Number] | None = None,
+          loss: str | Loss = "mse", keep: int | None = None) -> Iterator[Step]:
     """The forward pass of `net` on `x`, one `Step` at a time, in execution order.
 
-    The input is checked before the first step; steps are computed lazily, so a
-    consumer that stops early computes no more than it read. `digits` rounds
-    floats in the texts (the values stay exact).
+    With a `target` (one value per output neuron), the backward pass for `loss`
+    follows (see `scalarnet.backsteps`). The input, target and loss are checked
+    before the first step; steps are computed lazily, so a consumer that stops
+    early computes no more than it read. `digits` rounds floats in the texts
+    (the values stay exact); `keep` summarises sums of more than 3*keep terms
+    in the texts as the diagram does (`(776 more terms: 12.5)`).
 
     >>> from scalarnet import load
     >>> [str(s) for s in steps(load("tutorial-deep"), [3, 5], "layer")]
@@ -248,32 +89,103 @@ def steps(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity:
     ...
     scalarnet.steps.StepError: granularity 'term': expected one of op, neuron, layer
     """
+    return chain.from_iterable(pieces(net, x, granularity, digits, target=target, loss=loss, keep=keep))
+
+
+def pieces(net: Network, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
+           digits: int | None = None, *, target: Sequence[Number] | None = None,
+           loss: str | Loss = "mse", keep: int | None = None) -> Iterator[Sequence[Step]]:
+    """The steps of `steps(...)` in pieces, in order: each a sequence (len, indexing) of steps,
+    a forward neuron's multiply-adds as one `_Run` whose steps are made only when read.
+
+    Checks everything `steps` checks, before the first piece.
+    """
     if granularity not in GRANULARITIES:
         raise StepError(f"granularity {granularity!r}: expected one of {', '.join(GRANULARITIES)}")
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise StepError(f"keep: expected None or a whole number of at least 1, got {keep!r}")
     values = net.input_values(x)
-    return _walk(net, values, granularity, digits)
+    if target is None:
+        return _walk(net, values, granularity, digits, keep, [])
+    from .backprop import _targets, get_loss
+
+    loss = get_loss(loss)
+    targets = _targets(net, target, loss)
+    return _both(net, values, granularity, digits, keep, targets, loss)
 
 
-def _walk(net: Network, values: list, granularity: str, digits: int | None) -> Iterator[Step]:
+class _Run:
+    """A forward neuron's multiply-add steps, numbered start to stop: made (in C) when iterated,
+    or one at a time when indexed."""
+
+    __slots__ = ("kind", "start", "stop")
+
+    def __init__(self, kind: type, start: int, stop: int):
+        self.kind = kind  # the pass's own subclass of _MultiplyAdd
+        self.start = start
+        self.stop = stop
+
+    def __iter__(self):
+        return map(self.kind, range(self.start, self.stop))
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __getitem__(self, k: int) -> Step:
+        return self.kind(self.start + k)
+
+
+def _both(net, values, granularity, digits, keep, targets, loss) -> Iterator[Iterable[Step]]:
+    from .backsteps import backward_steps
+
+    records: list[LayerRecord] = []
+    index = yield from _walk(net, values, granularity, digits, keep, records)
+    yield from backward_steps(net, values, records, targets, loss, granularity, digits, keep, index)
+
+
+def count_steps(net: Network, granularity: str, target: bool = False) -> tuple[int, int]:
+    """How many (forward, backward) steps a pass makes, from the network's shape alone.
+
+    The backward count is 0 without a target.
+    """
+    layers = net.layers
+    if granularity == "layer":
+        return len(layers), (len(layers) + 1 if target else 0)
+    neurons = sum(len(layer.neurons) for layer in layers)
+    if granularity == "neuron":
+        return neurons, (neurons + len(net.inputs) if target else 0)
+    forward = 0
+    for layer in layers:
+        act = layer.activation.name != "identity"
+        for n in layer.neurons:
+            forward += len(n.weights) + (n.bias != 0 or n.bias != n.bias) + act
+    if not target:
+        return forward, 0
+    backward = len(net.inputs) * len(layers[0].neurons)  # dL/dx: one term per first-layer neuron
+    for k, layer in enumerate(layers):
+        after = len(layers[k + 1].neurons) if k + 1 < len(layers) else 1  # the loss: one step
+        for n in layer.neurons:
+            backward += after + 1 + len(n.weights) + 1  # dL/da, dL/dz, each dL/dw, dL/dbias
+    return forward, backward
+
+
+def _walk(net: Network, values: list, granularity: str, digits: int | None, keep: int | None,
+          records: list) -> Iterator[Iterable[Step]]:
+    """The forward steps, in pieces (a neuron's multiply-adds, or one step) to chain.
+
+    Appends each LayerRecord to `records`; returns the next step's index.
+    """
     op = granularity == "op"
     inputs = dict(zip(net.inputs, values))
     done: list[NeuronRecord] = []
     index = 0
     names = net.inputs
-
-    def step(kind, at, operands, result, z, text, record):
-        # any step but a multiply-add, numbered in order
-        nonlocal index
-        index += 1
-        return _OtherStep(index - 1, kind, operands, result, z, text, record, len(done), at)
-
-    def finish(nrec, a):
-        nrec.a = a
-        done.append(nrec)
-
+    # this pass's own kind of multiply-add step, and where it finds each one's place
+    multiply_add = type("_MultiplyAdd", (_MultiplyAdd,), {"__slots__": (), "_places": [], "_starts": []})
     for li, layer in enumerate(net.layers):
         act = layer.activation
         record = LayerRecord(layer.name, act, names, values)
+        records.append(record)
         places = []  # each neuron's _Place, for a softmax layer's activation steps
         # an identity neuron is done at its last sum step; a softmax neuron once the layer is summed
         shows_activation = act.name != "identity"
@@ -282,57 +194,78 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
             weights, bias, name = neuron.weights, neuron.bias, neuron.name
             if len(values) != len(weights):
                 neuron._check(values)  # raises: the network was changed after it was built
-            shows_bias = bias != 0 or bias != bias  # as NeuronRecord.sum_text
-            last = len(weights) - 1
-            products = []
-            nrec = NeuronRecord(record, ni, name, weights, products, bias, None, None)
-            at = _Place(record, li, ni, name, weights, inputs, done, digits)
-            places.append(at)
-            total = 0
-            for k, (x, w) in enumerate(zip(values, weights)):
-                before = total
-                p = x * w
-                products.append(p)
-                total += p
-                if k == last and not shows_bias:
-                    nrec.z = total + bias
-                    if not shows_activation:
-                        finish(nrec, act(nrec.z))
-                if op:  # the hot path: one lean step per weight, made here rather than in step()
-                    yield _MultiplyAdd(index, k, before, total, len(done), at)
-                    index += 1
-            if shows_bias:
-                nrec.z = total + bias
-                if not shows_activation:
-                    finish(nrec, act(nrec.z))
+            try:  # the running sums (or the products) of the whole neuron, in the neuron's order
                 if op:
-                    text = f"{name}: {fmt(total, digits)} + {operand(bias, digits)} = {fmt(nrec.z, digits)}"
-                    yield step("bias", at, (total, bias), nrec.z, None, text, nrec)
+                    sums = list(accumulate(map(mul, values, weights), initial=0))
+                    total = sums[-1]
+                    nrec = _SteppedRecord(record, ni, name, weights, None, bias, None, None)
+                else:
+                    products = list(map(mul, values, weights))
+                    total = _total(products)
+                    nrec = NeuronRecord(record, ni, name, weights, products, bias, None, None)
+                nrec.z = z = total + bias
+            except (OverflowError, TypeError):
+                raise layer.arithmetic_error(values) from None
+            at = _Place(layer.name, li, ni, name, act, values, weights, inputs, done, digits, keep, nrec)
+            places.append(at)
+            shows_bias = bias != 0 or bias != bias  # as NeuronRecord.sum_text
+            done_at_sum = not shows_activation  # an identity neuron: done once z is known
+            if op:
+                at.sums, at.start, at.known, at.last = sums, index, len(done), len(weights) - 1
+                at.last_known = len(done) + (done_at_sum and not shows_bias)
+                if done_at_sum:
+                    nrec.a = act(z)
+                    if not shows_bias:
+                        done.append(nrec)
+                multiply_add._places.append(at)
+                multiply_add._starts.append(index)
+                yield _Run(multiply_add, index, index + len(weights))  # made in C when iterated
+                index += len(weights)
+                if shows_bias:
+                    if done_at_sum:
+                        done.append(nrec)
+                    yield (_OtherStep(index, "bias", (total, bias), z, None, len(done), at),)
+                    index += 1
+            elif done_at_sum:
+                nrec.a = act(z)
+                done.append(nrec)
             record.neurons.append(nrec)
-            record.z.append(nrec.z)
+            record.z.append(z)
             if per_neuron:
                 if shows_activation:
-                    finish(nrec, act(nrec.z))
+                    nrec.a = act(z)
+                    done.append(nrec)
                     if op:
-                        text = f"{name}: {activation_text(act, nrec.z, nrec.a, digits=digits)}"
-                        yield step("activation", at, (nrec.z,), nrec.a, nrec.z, text, nrec)
+                        yield (_OtherStep(index, "activation", (z,), nrec.a, z, len(done), at),)
+                        index += 1
                 if granularity == "neuron":
-                    yield step("neuron", at, (values, weights, bias), nrec.a, nrec.z,
-                               nrec.text(digits), nrec)
+                    yield (_OtherStep(index, "neuron", (values, weights, bias), nrec.a, z, len(done), at),)
+                    index += 1
         if not per_neuron:
             zs = record.z
             for nrec, at, a in zip(record.neurons, places, act.apply(zs)):
-                finish(nrec, a)
+                nrec.a = a
+                done.append(nrec)
                 if op:
-                    text = f"{nrec.name}: {nrec.activation_text(digits)}"
-                    yield step("activation", at, tuple(zs), a, nrec.z, text, nrec)
+                    yield (_OtherStep(index, "activation", tuple(zs), a, nrec.z, len(done), at),)
+                    index += 1
                 elif granularity == "neuron":
-                    yield step("neuron", at, (values, nrec.weights, nrec.bias), a, nrec.z,
-                               nrec.text(digits), nrec)
+                    yield (_OtherStep(index, "neuron", (values, nrec.weights, nrec.bias), a, nrec.z,
+                                     len(done), at),)
+                    index += 1
         record.a = [n.a for n in record.neurons]
         if granularity == "layer":
-            at = _Place(record, li, None, None, None, inputs, done, digits)
-            yield step("layer", at, (values,), record.a, record.z,
-                       f"{layer.name} ({act.name}): {values_text(record.a, digits)}", record)
+            at = _Place(layer.name, li, None, None, act, values, None, inputs, done, digits, keep, record)
+            yield (_OtherStep(index, "layer", (values,), record.a, record.z, len(done), at),)
+            index += 1
         values = record.a
         names = [n.name for n in layer.neurons]
+    return index
+
+
+def _total(products: list):
+    """The products added left to right from 0, as Neuron.weighted_sum adds them."""
+    total = 0
+    for p in products:
+        total += p
+    return total

@@ -44,10 +44,14 @@ class NeuronRecord:
         """'layer.neuron', the name breakpoints and look-ups use."""
         return f"{self.layer.name}.{self.name}"
 
-    def sum_text(self, digits: int | None = None) -> str:
-        """`3*4 + 5*(-5) = -13`: the products, the bias when it is not 0, and z."""
-        terms = [f"{operand(x, digits)}*{operand(w, digits)}"
-                 for x, w in zip(self.layer.inputs, self.weights)]
+    def sum_text(self, digits: int | None = None, keep: int | None = None) -> str:
+        """`3*4 + 5*(-5) = -13`: the products, the bias when it is not 0, and z.
+
+        With `keep`, a sum of more than 3*keep terms shows its first and last `keep`
+        and the rest as `(776 more terms: 12.5)`, as the diagram summarises it.
+        """
+        terms = terms_text(self.layer.inputs, self.weights, self.products, len(self.weights),
+                           digits, keep)
         if self.bias != 0 or self.bias != self.bias:
             terms.append(operand(self.bias, digits))
         return f"{' + '.join(terms)} = {fmt(self.z, digits)}"
@@ -57,9 +61,9 @@ class NeuronRecord:
         return activation_text(self.layer.activation, self.z, self.a, self.index,
                                self.layer.z, digits)
 
-    def text(self, digits: int | None = None) -> str:
-        """The whole hand-worked line, with `digits` significant digits for floats."""
-        line = f"{self.name}: {self.sum_text(digits)}"
+    def text(self, digits: int | None = None, keep: int | None = None) -> str:
+        """The whole hand-worked line, with `digits` significant digits for floats (`keep`: as sum_text)."""
+        line = f"{self.name}: {self.sum_text(digits, keep)}"
         act = self.activation_text(digits)
         if act:
             line += f" -> {act}"
@@ -72,6 +76,23 @@ class NeuronRecord:
 
     def __repr__(self) -> str:
         return f"<NeuronRecord {self.path}: z={self.z!r} a={self.a!r}>"
+
+
+def terms_text(inputs: list, weights: list, products: list, count: int, digits: int | None = None,
+               keep: int | None = None) -> list[str]:
+    """The first `count` terms of a weighted sum (`3*4`, `5*(-5)`); with `keep`, more than
+    3*keep of them are the first and last `keep` around `(776 more terms: 12.5)`, the
+    middle products added left to right from 0."""
+    def term(i):
+        return f"{operand(inputs[i], digits)}*{operand(weights[i], digits)}"
+
+    if keep is None or count <= 3 * keep:
+        return [term(i) for i in range(count)]
+    middle = 0
+    for p in products[keep:count - keep]:
+        middle += p
+    return ([term(i) for i in range(keep)] + [f"({count - 2 * keep} more terms: {fmt(middle, digits)})"]
+            + [term(i) for i in range(count - keep, count)])
 
 
 def activation_text(activation: Activation, z, a, index: int = 0, zs: list | None = None,

@@ -7,6 +7,8 @@ import sys
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scalarnet
 from scalarnet import Layer, Network, NetworkError, Neuron
@@ -58,8 +60,9 @@ def test_debugger_next_at_the_end_stays():
 def test_debugger_computes_steps_only_when_reached():
     dbg = Debugger(DEEP, [3, 5])
     dbg.next()
-    assert len(dbg.recorded) == 1
-    assert len(dbg) == 14 and len(dbg.recorded) == 14
+    assert len(dbg.recorded) == 2  # node0_0's multiply-adds, computed as one piece
+    assert len(dbg) == 14 and len(dbg.recorded) == 2  # counted from the network's shape
+    assert dbg.output == [182] and len(dbg.recorded) == 14
 
 
 def test_debugger_continue_without_breakpoints_runs_to_the_end():
@@ -285,7 +288,7 @@ def test_debugger_bad_options(kwargs, message):
     (["p x1"], "x1 = 5"),
     (["p hidden1"], "hidden1 = [?, ?]"),
     (["n", "n", "n", "p hidden1"], "hidden1 = [26, ?]"),
-    (["n", "n", "n", "p node0_0"], "hidden1.node0_0 = 26"),
+    (["n", "n", "n", "p node0_0"], "hidden1.node0_0: z = 26, a = 26 (relu); weights [2, 4], bias 0"),
     (["n", "n", "n", "n", "n", "p node0_1"],
      "hidden1.node0_1 is not computed yet; so far: node0_1: 3*4 + 5*(-5) = -13"),
     (["p hidden2.node1_1"], "hidden2.node1_1 is not computed yet"),
@@ -296,13 +299,19 @@ def test_debugger_bad_options(kwargs, message):
     (["break node1_1", "break"], "breakpoints: breakpoint hidden2.node1_1"),
     (["break node1_1"], "breakpoint hidden2.node1_1 set"),
     (["break node1_1", "break hidden2.node1_1"], "breakpoint hidden2.node1_1 is already set"),
-    (["b"], "at the start: inputs x0 = 3, x1 = 5"),
+    (["b"], "breakpoints: none"),
+    (["b node0_1", "b"], "breakpoints: breakpoint hidden1.node0_1"),
+    (["b node0_1", "b hidden2", "cl node0_1", "b"], "breakpoints: breakpoint hidden2"),
+    (["b node0_1", "b hidden2", "clear"], "cleared: breakpoint hidden1.node0_1, breakpoint hidden2"),
+    (["clear node0_1"], "error: no breakpoint on 'hidden1.node0_1' (breakpoints: none)"),
+    (["back"], "at the start: inputs x0 = 3, x1 = 5"),
+    (["n", "n", "bk"], "step 1/14 [hidden1] node0_0: 3*2 = 6"),
     (["nn"], "unknown command 'nn': type h for help"),
     (["q"], ""),
 ], ids=["input", "layer-unknown", "layer-half", "neuron-known", "neuron-current",
         "neuron-later", "p-alone", "p-unknown", "break-list-empty", "break-list", "break-set",
-        "break-set-twice", "back-at-start",
-        "unknown", "quit"])
+        "break-set-twice", "b-lists", "b-sets", "clear-one", "clear-all", "clear-unknown",
+        "back-at-start", "bk", "unknown", "quit"])
 def test_console_replies(commands, reply):
     console = Console(Debugger(DEEP, [3, 5]))
     *before, last = commands
@@ -390,3 +399,96 @@ def test_debug_weighted_sum_is_the_neurons_sum(monkeypatch):
     x = [0.3, 0.1, 0.7]
     assert debug_weighted_sum(neuron, x, "l.n") == neuron.weighted_sum(x)
     assert math.isnan(debug_weighted_sum(Neuron("m", [1.0]), [NAN], "l.m"))
+
+
+# -- the backward pass in the debugger -------------------------------------------------------------
+
+BACKWARD_REPLIES = [
+    (["c", "c"], "end of the backward pass: loss: mse = 1/2*(182 - 180)^2 = 2; dL/dx0 = 28, dL/dx1 = 56"),
+    (["b node0_1", "c", "c"], "stopped: breakpoint hidden1.node0_1\n"
+                              "step 36/45 [hidden1] node0_1: dL/da = 2*0 = 0"),
+    (["b node0_1", "c", "c", "n", "n", "p node0_1"],
+     "hidden1.node0_1: z = -13, a = 0 (relu); weights [4, -5], bias 0\n"
+     "  so far: node0_1: dL/da = 2*0 + 2*14 = 28\n"
+     "                   dL/dz = relu'(-13) * dL/da = 0 * 28 = 0"),
+    (["b node0_0", "c", "c", "p node1_1"],
+     "hidden2.node1_1: z = 26, a = 26 (relu); weights [1, 2], bias 0\n"
+     "  dL/da = 14, dL/dz = 14, dL/dw = [364, 0], dL/dbias = 14"),
+]
+
+
+def test_console_says_where_the_forward_pass_ends():
+    console = Console(Debugger(DEEP, [3, 5], "layer", target=[180]))
+    replies = [console.do("n")[0] for _ in range(4)]
+    assert replies[2].split("\n")[-1] == ("end of the forward pass: output = [182]; "
+                                          "the backward pass follows")
+    assert replies[3].split("\n")[0] == "step 4/7 output (identity): dL/dz = [2]"
+
+
+@pytest.mark.parametrize("commands, reply", BACKWARD_REPLIES,
+                         ids=["continue-to-end", "break-in-backward", "p-current", "p-done"])
+def test_console_backward_replies(commands, reply):
+    console = Console(Debugger(DEEP, [3, 5], target=[180]))
+    *before, last = commands
+    for command in before:
+        console.do(command)
+    assert console.do(last) == (reply, False)
+
+
+@pytest.mark.parametrize("stop_on, bound, reasons", [
+    ("vanishing", 1e-6, ["vanishing gradient at hidden2.node1_0 (|dL/dz| = 0 < 1e-06)",
+                         "vanishing gradient at hidden1.node0_1 (|dL/dz| = 0 < 1e-06)"]),
+    ("exploding", 10, ["exploding gradient at hidden2.node1_1 (|dL/dz| = 14 > 10)",
+                       "exploding gradient at hidden1.node0_0 (|dL/dz| = 14 > 10)"]),
+], ids=["vanishing", "exploding"])
+@pytest.mark.parametrize("granularity", ["op", "neuron", "layer"])
+def test_debugger_stops_on_vanishing_and_exploding_gradients(stop_on, bound, reasons, granularity):
+    dbg = Debugger(DEEP, [3, 5], granularity, stop_on=[stop_on], bound=bound, target=[180])
+    seen = []
+    while dbg.continue_() is not None:
+        seen += dbg.reason.split("; ")
+        assert dbg.current.pass_ == "backward"
+    assert seen == reasons
+    assert dbg.gradients.dx == [28, 56]
+
+
+def test_debugger_vanishing_needs_a_target():
+    with pytest.raises(StepError, match="stop_on 'vanishing' watches the backward pass: give a target"):
+        Debugger(DEEP, [3, 5], stop_on=["vanishing"], bound=1e-6)
+
+
+def test_debugger_interrupted_continue_stops_where_it_got():
+    dbg = Debugger(DEEP, [3, 5], target=[180])
+    dbg.break_when(lambda step: setattr(dbg, "interrupted", step.index == 20) or False, "never")
+    step = dbg.continue_()
+    assert (step.index, dbg.reason) == (21, "interrupted")
+    assert dbg.next().index == 22  # the pass goes on from there, nothing lost
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.booleans(),
+       st.sampled_from([["dead-relu"], ["nan", "dead-relu"], ["magnitude"]]), st.booleans())
+def test_debugger_continue_stops_where_a_walk_over_every_step_stops(n_in, n_hidden, n_out, backward,
+                                                                     stop_on, nan):
+    # continue_ passes over the later terms of sums without asking the breakpoints: it must stop
+    # exactly where asking at every step would.
+    weights = [[[(i + j) % 3 - 1 for i in range(n_in)] for j in range(n_hidden)],
+               [[(i * j) % 3 - 1 for i in range(n_hidden)] for j in range(n_out)]]
+    net = Network.from_matrices(weights, [[1] * n_hidden, [0] * n_out], ["relu", "identity"])
+    target = [1] * n_out if backward else None
+    x = [math.nan if nan and i == n_in - 1 else 1 for i in range(n_in)]
+    bound = 1 if "magnitude" in stop_on else None
+    fast = Debugger(net, x, target=target, stop_on=stop_on, bound=bound)
+    slow = Debugger(net, x, target=target, stop_on=stop_on, bound=bound)
+    for dbg in (fast, slow):
+        dbg.break_at("hidden1")
+        dbg.break_at(f"output.{net.layers[1].neurons[-1].name}")
+    slow.break_when(lambda step: False, "every step")  # a condition: every step is asked
+    stops = []
+    for dbg in (fast, slow):
+        found = []
+        while dbg.continue_() is not None:
+            found.append((dbg.position, dbg.reason))
+        stops.append(found)
+    assert stops[0] == stops[1] and stops[0]
+    assert [fast.recorded[i].text for i in range(len(fast))] == [s.text for s in net.steps(x, target=target)]

