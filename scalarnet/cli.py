@@ -398,10 +398,24 @@ class _Parser(argparse.ArgumentParser):
         raise CLIError(message)
 
 
+class _Version(argparse.Action):
+    """--version: looked up only when asked for (importlib.metadata costs start-up time)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .version import __version__
+
+        print(f"scalarnet {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="scalarnet",
         description="See exactly what a neural network computes, one neuron at a time.")
+    parser.add_argument("--version", action=_Version, help="print scalarnet's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("examples", help="list the bundled example networks")
