@@ -133,6 +133,13 @@ def _json(data) -> str:
                        "be written as JSON (without --json it prints in full)") from None
 
 
+def _jobs(text: str) -> int:
+    """--jobs: a whole number of processes, 1 or more."""
+    if not (text.isdecimal() and len(text) <= 4 and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes from 1 up, got {text!r}")
+    return int(text)
+
+
 def _digits(text: str) -> int:
     """--digits: a whole number of significant digits, 1 to 17."""
     if not (text.isdecimal() and len(text) <= 2 and 1 <= int(text) <= MAX_DIGITS):
@@ -148,6 +155,9 @@ def add_net_arguments(p: argparse.ArgumentParser, inputs_file: bool = False) -> 
     if inputs_file:
         p.add_argument("--inputs", metavar="CSV",
                        help="a CSV file of rows; its header names the inputs")
+        p.add_argument("--jobs", type=_jobs, metavar="N",
+                       help="processes for the rows of --inputs (default: one per core for more"
+                            " than a few hundred rows of a network big enough, else 1)")
     p.add_argument("--activation", help="replace the hidden layers' activation "
                    "(for a tutorial weight dict: its hidden activation)")
 
@@ -162,20 +172,32 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .parallel import run_rows
+
     net = load_net(args)
-    traces = [net.trace(row) for row in all_rows(args, net)]
+    rows = all_rows(args, net)
+    if args.inputs:
+        traces = run_rows(net, rows, _trace_dict, args.jobs, progress=True)
+        if args.json:
+            print(_json(traces))
+        else:
+            for t in traces:
+                given = " ".join(f"{k}={fmt(v)}" for k, v in t["inputs"].items())
+                print(f"{given} -> {values_text(t['output'], args.digits)}")
+        return 0
+    trace = net.trace(rows[0])
     if args.json:
-        data = [t.to_dict() for t in traces]
-        print(_json(data if args.inputs else data[0]))
-    elif args.inputs:
-        for t in traces:
-            given = " ".join(f"{k}={fmt(v)}" for k, v in t.inputs.items())
-            print(f"{given} -> {values_text(t.output, args.digits)}")
+        print(_json(trace.to_dict()))
     else:
-        for layer in traces[0].layers:
+        for layer in trace.layers:
             print(f"{layer.name} ({layer.activation.name}): {values_text(layer.a, args.digits)}")
-        print(f"output: {values_text(traces[0].output, args.digits)}")
+        print(f"output: {values_text(trace.output, args.digits)}")
     return 0
+
+
+def _trace_dict(net: Network, row: list) -> dict:
+    """One row of `run --inputs` (computed in a worker process when there are --jobs)."""
+    return net.trace(row).to_dict()
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -189,7 +211,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     net = load_net(args)
     report = compare(net, all_rows(args, net), against=args.against, rtol=args.rtol,
-                     atol=args.atol)
+                     atol=args.atol, workers=args.jobs, progress=True)
     print(report.text(args.digits))
     return 0 if report.ok else 1
 
