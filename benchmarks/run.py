@@ -25,6 +25,13 @@ layers, identity output, seeded random float weights and biases):
 - peak memory of a recorded trace, and of micrograd's graph (tracemalloc);
 - time and SVG size of rendering the tutorial network and 784-128-64-10 with a
   trace, on each available Graphviz engine (when `scalarnet.diagram` exists).
+- the bare forward+backward loop (mse, ReLU), the limit for `gradients`;
+- `compare` on 10,000 rows of 784-128-64-10 (1,000 with --quick) in one process and
+  in one per core (`workers=`), with the load average before each;
+- whole processes, each over `python -c pass` in the same round: `import scalarnet`,
+  `scalarnet --help`, `scalarnet explain tutorial-deep`, `scalarnet render` with the
+  compiled-wasm cache warm and cold, the engine's share of a warm render, and what
+  `import scalarnet` imports.
 
 Every time is the median of several samples; the candidates for one network run
 round-robin, and a ratio is per input, the median over rounds of a candidate's

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from scalarnet import InputError, Network, NumberError, compare, load, parallel
+from scalarnet import InputError, Layer, Network, Neuron, compare, get_activation, load, parallel
 from scalarnet.cli import main
 
 
@@ -49,6 +49,19 @@ def test_forward_many_workers_keep_exact_numbers():
     got = net.forward_many(rows, workers=2)
     assert got == [net.forward(row) for row in rows]
     assert got[-1] == [182] and type(got[-1][0]) is int and type(got[3][0]) is Fraction
+
+
+@pytest.mark.parametrize("activation", [
+    get_activation(name) for name in ("identity", "relu", "tanh", "sigmoid", "softmax")
+] + [get_activation("leaky_relu", slope=0.2)], ids=lambda a: a.name)
+def test_network_pickles_for_spawned_workers(activation):
+    # Where workers are spawned (macOS, Windows, forkserver), the network travels pickled.
+    import pickle
+
+    net = Network([Layer("h", [Neuron("n0", [1.0, -2.0], 0.5), Neuron("n1", [0.5, 0.25])], activation),
+                   Layer("out", [Neuron("o", [1.0, -1.0])])])
+    copy = pickle.loads(pickle.dumps(net))
+    assert copy == net and copy.forward([3.0, -1.5]) == net.forward([3.0, -1.5])
 
 
 def test_compare_workers_same_report():
