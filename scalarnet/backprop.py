@@ -418,7 +418,7 @@ class NeuronGradients:
 class LayerGradients:
     """One layer's backward pass: dL/da and dL/dz per neuron, and the neurons' records."""
 
-    __slots__ = ("record", "da", "dz", "neurons", "next", "loss", "target", "combined", "s")
+    __slots__ = ("record", "da", "dz", "dw", "_neurons", "next", "loss", "target", "combined", "s")
 
     def __init__(self, record: LayerRecord, da: list, dz: list, next: LayerGradients | None,
                  loss: Loss | None = None, target: list | None = None, combined: bool = False):
@@ -432,8 +432,18 @@ class LayerGradients:
         self.s = None  # a softmax layer's sum of a*dL/da
         if not combined and not record.activation.elementwise:
             self.s = math.fsum(g * a for g, a in zip(da, record.a))  # as Softmax.backward adds it
-        self.neurons = [NeuronGradients(self, j, [x * d for x in record.inputs])
-                        for j, d in enumerate(dz)]
+        inputs = record.inputs
+        self.dw = [[x * d for x in inputs] for d in dz]  # one row per neuron, one column per input
+        # Made when first asked for: each points back at this layer, and that cycle would
+        # leave freeing the gradients (and their dw lists) to the garbage collector.
+        self._neurons: list[NeuronGradients] | None = None
+
+    @property
+    def neurons(self) -> list[NeuronGradients]:
+        """One NeuronGradients per neuron, in layer order."""
+        if self._neurons is None:
+            self._neurons = [NeuronGradients(self, j, dw) for j, dw in enumerate(self.dw)]
+        return self._neurons
 
     @property
     def name(self) -> str:
