@@ -8,7 +8,7 @@ they came from its own ``serialize``. So a cached file is used only when
 - it lies in a folder and is a file owned by this user that nobody else may write
   (POSIX permissions; elsewhere the folder is the user's own profile folder),
 - it starts with this module's header and its key (the wasm's SHA-256, wasmtime's
-  version, the machine and Python), and
+  build, the machine and Python), and
 - the SHA-256 of the compiled bytes, stored beside them, matches (a torn or
   truncated file is never handed to wasmtime).
 
@@ -93,15 +93,29 @@ def _compile(engine: Any, wasm: bytes) -> Any:
 
 
 def _key(wasm: bytes) -> bytes:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        runtime = version("wasmtime")
-    except PackageNotFoundError:
-        runtime = "unknown"
-    parts = (hashlib.sha256(wasm).hexdigest(), f"wasmtime {runtime}", platform.machine(),
-             sys.platform, sys.implementation.cache_tag or "")
+    parts = (hashlib.sha256(wasm).hexdigest(), _runtime(), platform.machine(), sys.platform,
+             sys.implementation.cache_tag or "")
     return " ".join(parts).encode("utf-8") + b"\n"
+
+
+def _runtime() -> str:
+    """wasmtime's build: its library's name, size and time, else its version.
+
+    The library is looked at first because importlib.metadata alone costs tens of
+    milliseconds to import; and wasmtime itself refuses a module another version made.
+    """
+    try:
+        from wasmtime import _ffi
+
+        info = os.stat(_ffi.filename)
+        return f"wasmtime-library {Path(_ffi.filename).name} {info.st_size} {info.st_mtime_ns}"
+    except (ImportError, AttributeError, OSError):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return f"wasmtime {version('wasmtime')}"
+        except PackageNotFoundError:
+            return "wasmtime unknown"
 
 
 def _safe(info: os.stat_result) -> bool:
