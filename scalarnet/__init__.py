@@ -34,7 +34,15 @@ __all__ = [
 ]
 
 
+# Modules that `scalarnet.NAME` imports when first used (as the eager imports once did).
+_SUBMODULES = ("diagram", "gallery", "interop", "parallel", "player", "rendering", "vectorized")
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
@@ -46,7 +54,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
 
 
 class _Package(_types.ModuleType):

@@ -57,6 +57,13 @@ def test_imports_submodule_first_keeps_the_function():
     assert done.stdout == "True\n"
 
 
+@pytest.mark.parametrize("module", ["vectorized", "diagram", "rendering"])
+def test_imports_submodule_as_attribute(module):
+    code = f"import scalarnet\nprint(scalarnet.{module}.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == f"scalarnet.{module}\n"
+
+
 def test_imports_unknown_name_is_attribute_error():
     with pytest.raises(AttributeError, match="module 'scalarnet' has no attribute 'nope'"):
         scalarnet.nope  # noqa: B018
