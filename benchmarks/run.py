@@ -515,6 +515,14 @@ def bench_processes(quick: bool) -> list[dict]:
     return rows
 
 
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and its finished child processes."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def bench_workers(quick: bool) -> list[dict]:
     """`compare` on many rows of the big network, in one process and in one per core."""
     from scalarnet import compare
@@ -529,12 +537,17 @@ def bench_workers(quick: bool) -> list[dict]:
     times = {}
     for workers in (1, cores()):
         load_before = os.getloadavg()[0]
+        cpu0 = cpu_seconds()
         t0 = time.perf_counter()
         report = compare(net, rows_in, workers=workers)
         times[workers] = time.perf_counter() - t0
+        cpu = cpu_seconds() - cpu0
         if not report.ok:
             raise SystemExit(f"compare with {workers} workers does not agree")
-        note = f"{workers} process{'es' if workers > 1 else ''}; load average {load_before:.1f} before"
+        # The CPU time (this process and its workers) shows the cost of splitting the rows
+        # even where a busy machine gives the workers no more CPU than one process gets.
+        note = (f"{workers} process{'es' if workers > 1 else ''}; CPU {cpu:.1f} s;"
+                f" load average {load_before:.1f} before")
         if workers > 1:
             note += f"; {times[1] / times[workers]:.2f}x one process"
         rows.append(row(shape_name(BIG), f"compare_workers_{workers}", f"compare, {n:,} rows, workers={workers}",
