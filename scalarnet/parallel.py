@@ -152,7 +152,10 @@ def _cannot_start() -> tuple[type[BaseException], ...]:
 
 
 def _progress_bar(total: int):
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:  # a dependency, but a bar is not worth failing a run for
+        return None
 
     # disable=None: no bar when stderr is not a terminal (a log, a pipe, a test).
     return tqdm(total=total, unit="row", delay=PROGRESS_DELAY, disable=None, leave=False)
