@@ -27,7 +27,14 @@ layers, identity output, seeded random float weights and biases):
 - time and SVG size of rendering the tutorial network and 784-128-64-10 with a
   trace, on each available Graphviz engine (when `scalarnet.diagram` exists);
 - the size of the HTML player of 784-128-64-10 stepped by layer and (not with
-  --quick: 202 frames to render) by neuron.
+  --quick: 202 frames to render) by neuron;
+- the bare forward+backward loop (mse, ReLU), the limit for `gradients`;
+- `compare` on 10,000 rows of 784-128-64-10 (1,000 with --quick) in one process and
+  in one per core (`workers=`), with the load average before each;
+- whole processes, each over `python -c pass` in the same round: `import scalarnet`,
+  `scalarnet --help`, `scalarnet explain tutorial-deep`, `scalarnet render` with the
+  compiled-wasm cache warm and cold, the engine's share of a warm render, and what
+  `import scalarnet` imports.
 
 Every time is the median of several samples; the candidates for one network run
 round-robin, and a ratio is per input, the median over rounds of a candidate's
@@ -51,7 +58,9 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -79,7 +88,9 @@ FLOORS = (("forward", 1.3, "forward within 1.3x the bare loop"),
           ("steps_layer", 3.0, "steps at layer granularity within a trace's 3x the bare loop"),
           ("trace_memory", 15.0, "recorded trace under 15 MiB"),
           ("player_layer", 1.0, "player page by layer under 1 MiB"),
-          ("player_neuron", 5.0, "player page by neuron under 5 MiB"))
+          ("player_neuron", 5.0, "player page by neuron under 5 MiB"),
+          ("gradients", 1.3, "gradients within 1.3x the bare forward+backward loop",
+           "ratio_to_bare_backward"))
 MIB = 2 ** 20
 
 
@@ -109,6 +120,36 @@ def bare_forward(weights: list, biases: list, x: list) -> list:
             out.append(z if k == last or z > 0 else 0.0)  # ReLU, identity at the output
         x = out
     return x
+
+
+def bare_forward_backward(weights: list, biases: list, x: list, target: list) -> tuple[list, list]:
+    """The limit for `gradients`: a forward pass keeping z and a, then mse's backward pass.
+
+    Per layer from the output back: dL/dz through ReLU, dL/dw = input*dL/dz for each
+    neuron, and dL/d(input) added row by row, as scalarnet does. Returns (dL/dx, dL/dw).
+    """
+    last = len(weights) - 1
+    inputs, zs = [], []
+    for k, (matrix, bias) in enumerate(zip(weights, biases)):
+        inputs.append(x)
+        z = []
+        for row, b in zip(matrix, bias):
+            total = 0.0
+            for xi, wi in zip(x, row):
+                total += xi * wi
+            z.append(total + b)
+        zs.append(z)
+        x = z if k == last else [v if v > 0 else 0.0 for v in z]
+    da = [a - t for a, t in zip(x, target)]
+    dws = []
+    for k in range(last, -1, -1):
+        dz = da if k == last else [d if z > 0 else 0.0 for d, z in zip(da, zs[k])]
+        dws.append([[xi * d for xi in inputs[k]] for d in dz])
+        totals = [0] * len(inputs[k])
+        for row, d in zip(weights[k], dz):
+            totals = [t + w * d for t, w in zip(totals, row)]
+        da = totals
+    return da, dws
 
 
 # -- timing ------------------------------------------------------------------------------------
@@ -292,6 +333,12 @@ def bench_network(sizes: tuple, quick: bool) -> list[dict]:
     gradients = getattr(net, "gradients", None)
     if callable(gradients):
         wanted = [0.5] * sizes[-1]  # the target output
+        dx, _ = bare_forward_backward(weights, biases, x, wanted)
+        if max(abs(a - b) for a, b in zip(gradients(x, wanted).dx, dx)) > 1e-12:
+            raise SystemExit(f"{name}: scalarnet gradients differ from the bare backward loop")
+        entries.append(Candidate("bare_backward", "bare forward+backward loop",
+                                 lambda: bare_forward_backward(weights, biases, x, wanted),
+                                 note="the limit for gradients"))
         entries.append(Candidate("gradients", "scalarnet gradients", lambda: gradients(x, wanted),
                                  note="mse; its trace included"))
     else:
@@ -309,14 +356,20 @@ def bench_network(sizes: tuple, quick: bool) -> list[dict]:
     rounds, target = (7, 0.005) if quick else (21, 0.02)
     time_round_robin(candidates, rounds, target)
     bare = candidates[0].median
+    by_key = {c.key: c for c in candidates}
     rows = []
     for e in entries:
         if isinstance(e, Candidate):
             note = e.note
             if e.key == "steps":
                 note += f", {human_time(e.median / n_steps)} a step"
+            if e.key == "gradients" and "bare_backward" in by_key:
+                vs = e.ratio_to(by_key["bare_backward"])
+                note += f"; {ratio_text(vs)} the bare forward+backward loop"
+            extra = {"ratio_to_bare_backward": vs} if e.key == "gradients" and "bare_backward" in by_key else {}
             rows.append(row(name, e.key, e.label, e.median, e.inputs, bare, len(e.samples),
-                            e.number, note, ratio=e.ratio_to(candidates[0]), samples_s=e.samples))
+                            e.number, note, ratio=e.ratio_to(candidates[0]), samples_s=e.samples,
+                            **extra))
         else:
             rows.append(row(name, *e[:2], note=e[2]))
 
@@ -426,6 +479,122 @@ def bench_player(quick: bool) -> list[dict]:
         # bytes_peak: the page's size, so the table and the floors read it as MiB
         rows.append(row(shape_name(BIG), f"player_{granularity}", f"player page ({granularity})",
                         bytes_peak=size, note=f"{len(built)} frames, made in {human_time(seconds)}"))
+
+
+# -- whole processes: start-up, the command line, the compiled-wasm cache -----------------------
+
+def scalarnet_command() -> list[str]:
+    """The `scalarnet` script beside this Python (as a user runs it), else `python -m scalarnet`."""
+    script = Path(sys.executable).with_name("scalarnet")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "scalarnet"]
+
+
+def run_process(argv: list[str], env: dict | None = None) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t0
+
+
+def bench_processes(quick: bool) -> list[dict]:
+    """Whole-process times, medians of interleaved runs, each over `python -c pass` of its round."""
+    import tempfile
+
+    cli = scalarnet_command()
+    out = Path(tempfile.mkdtemp(prefix="scalarnet-bench-"))
+    warm = out / "warm-cache"
+    env_warm = {**os.environ, "SCALARNET_CACHE_DIR": str(warm)}
+    render = [*cli, "render", "tutorial-deep", "--engine", "wasm", "-o", str(out / "x.svg")]
+    engine_probe = ("import time; from scalarnet import rendering; t = time.perf_counter();"
+                    " rendering.render('digraph { a -> b }', 'svg', 'wasm');"
+                    " print(time.perf_counter() - t)")
+    wasm = "wasm" in __import__("scalarnet.rendering").rendering.available_engines()
+    cases = [("python_pass", "python -c pass", [sys.executable, "-c", "pass"], None),
+             ("import_scalarnet", "python -c 'import scalarnet'",
+              [sys.executable, "-c", "import scalarnet"], None),
+             ("cli_help", "scalarnet --help", [*cli, "--help"], None),
+             ("cli_explain", "scalarnet explain tutorial-deep", [*cli, "explain", "tutorial-deep"], None)]
+    if wasm:
+        run_process(render, env_warm)  # fills the warm cache
+        cases.append(("render_warm", "scalarnet render (wasm), cache warm", render, env_warm))
+    samples: dict[str, list] = {key: [] for key, *_ in cases}
+    for _ in range(5 if quick else 11):
+        for key, _, argv, env in cases:
+            samples[key].append(run_process(argv, env))
+    rows = []
+    base = samples["python_pass"]
+    for key, label, _, _ in cases:
+        ratio = statistics.median(s / b for s, b in zip(samples[key], base))
+        rows.append(row("(process)", key, label, statistics.median(samples[key]), ratio=ratio,
+                        samples=len(samples[key]), number=1, note="" if key != "python_pass" else "the floor"))
+    if wasm:
+        cold = []
+        for i in range(2 if quick else 3):
+            env_cold = {**os.environ, "SCALARNET_CACHE_DIR": str(out / f"cold-{i}")}
+            cold.append(run_process(render, env_cold))
+        rows.append(row("(process)", "render_cold", "scalarnet render (wasm), cache cold",
+                        statistics.median(cold), samples=len(cold), number=1,
+                        note="compiles graphviz.wasm, once per machine"))
+        engine = [float(subprocess.run([sys.executable, "-c", engine_probe], env=env_warm, check=True,
+                                       capture_output=True, text=True).stdout)
+                  for _ in range(5 if quick else 11)]
+        rows.append(row("(process)", "render_engine_warm", "first wasm render in a process, warm",
+                        statistics.median(engine), samples=len(engine), number=1,
+                        note="import, load the cached module, render (in-process)"))
+    else:
+        rows.append(row("(process)", "render_warm", "scalarnet render (wasm)", note="skipped: no embedded Graphviz"))
+    probe = ("import sys, scalarnet; heavy = ['numpy', 'graphviz', 'wasmtime', 'tqdm',"
+             " 'concurrent.futures', 'importlib.metadata'];"
+             " print(len(sys.modules), ' '.join(m for m in heavy if m in sys.modules) or 'none of them')")
+    before = subprocess.run([sys.executable, "-c", "import sys; print(len(sys.modules))"],
+                            capture_output=True, text=True, check=True).stdout.split()[0]
+    count, *heavy = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                   check=True).stdout.split()
+    rows.append(row("(process)", "import_modules", "what import scalarnet imports",
+                    note=f"{int(count) - int(before)} modules; of numpy, graphviz, wasmtime, tqdm,"
+                         f" concurrent.futures, importlib.metadata: {' '.join(heavy)}"))
+    shutil.rmtree(out, ignore_errors=True)
+    return rows
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and its finished child processes."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def bench_workers(quick: bool) -> list[dict]:
+    """`compare` on many rows of the big network, in one process and in one per core."""
+    from scalarnet import compare
+    from scalarnet.parallel import cores
+
+    n = 1_000 if quick else 10_000
+    weights, biases = make_weights(BIG)
+    net = Network.from_matrices(weights, biases, activations="relu", name=shape_name(BIG))
+    rng = random.Random(2)
+    rows_in = [[rng.random() for _ in range(BIG[0])] for _ in range(n)]
+    rows = []
+    times = {}
+    for workers in (1, cores()):
+        load_before = os.getloadavg()[0]
+        cpu0 = cpu_seconds()
+        t0 = time.perf_counter()
+        report = compare(net, rows_in, workers=workers)
+        times[workers] = time.perf_counter() - t0
+        cpu = cpu_seconds() - cpu0
+        if not report.ok:
+            raise SystemExit(f"compare with {workers} workers does not agree")
+        # The CPU time (this process and its workers) shows the cost of splitting the rows
+        # even where a busy machine gives the workers no more CPU than one process gets.
+        note = (f"{workers} process{'es' if workers > 1 else ''}; CPU {cpu:.1f} s;"
+                f" load average {load_before:.1f} before")
+        if workers > 1:
+            note += f"; {times[1] / times[workers]:.2f}x one process"
+        rows.append(row(shape_name(BIG), f"compare_workers_{workers}", f"compare, {n:,} rows, workers={workers}",
+                        times[workers], inputs=n, samples=1, number=1, note=note))
+        if cores() == 1:
+            break
     return rows
 
 
@@ -461,13 +630,13 @@ def check_floors(rows: list[dict]) -> list[dict]:
     big = shape_name(BIG)
     found = {r["key"]: r for r in rows if r["network"] == big}
     results = []
-    for key, limit, what in FLOORS:
+    for key, limit, what, *field in FLOORS:
         r = found.get(key)
         if key == "trace_memory" or key.startswith("player_"):
             value = None if r is None else r["bytes_peak"] / MIB
             shown = "not measured" if value is None else f"{value:.2f} MiB"
         else:
-            value = None if r is None else r["ratio_to_bare"]
+            value = None if r is None else r.get(field[0] if field else "ratio_to_bare")
             shown = "not measured" if value is None else f"{value:.2f}x"
         status = "not measured" if value is None else ("holds" if value <= limit else "FAILS")
         results.append({"floor": what, "key": key, "limit": limit, "value": value,
@@ -544,6 +713,8 @@ def main(argv=None) -> int:
         rows += bench_network(sizes, args.quick)
     rows += bench_rendering(args.quick)
     rows += bench_player(args.quick)
+    rows += bench_workers(args.quick)
+    rows += bench_processes(args.quick)
     from training_bench import bench_training, training_floors  # loan data, 4-8-1: its own floors
     rows += bench_training(args.quick)
     floors = check_floors(rows) + training_floors(rows)

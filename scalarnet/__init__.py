@@ -1,9 +1,11 @@
 """scalarnet: see exactly what a neural network computes, one neuron and one multiply at a time."""
 
+import sys as _sys
+import types as _types
+
 from .activations import ACTIVATIONS, Activation, get_activation
 from .backprop import (LOSSES, Gradients, LayerGradients, Loss, LossError, NeuronGradients, get_loss,
                        gradients, mean_loss, sgd_step, train)
-from .compare import Report, compare
 from .debugger import Debugger
 from . import exercise  # light: scalarnet.exercise.make(net, x) works after `import scalarnet`
 from .errors import FileFormatError, InputError, NetworkError, NumberError, ScalarnetError
@@ -14,6 +16,14 @@ from .neuron import Neuron
 from .steps import Step, StepError
 from .trace import LayerRecord, NeuronRecord, Trace
 
+# Loaded on first use (PEP 562), so that `import scalarnet` imports no numpy (and no
+# importlib.metadata): public name -> (module, name in it).
+_LAZY = {
+    "__version__": ("version", "__version__"),
+    "Report": ("compare", "Report"),
+    "compare": ("compare", "compare"),
+}
+
 __all__ = [
     "ACTIVATIONS", "Activation", "Debugger", "FileFormatError", "InputError", "Layer", "LayerRecord",
     "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "Report", "ScalarnetError",
@@ -21,4 +31,44 @@ __all__ = [
     # backpropagation and training
     "Gradients", "LOSSES", "LayerGradients", "Loss", "LossError", "NeuronGradients", "get_loss",
     "gradients", "mean_loss", "sgd_step", "train",
+    "__version__",
 ]
+
+
+# Modules that `scalarnet.NAME` imports when first used (as the eager imports once did).
+_SUBMODULES = ("diagram", "gallery", "interop", "parallel", "player", "rendering", "vectorized")
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    globals()[name] = value  # found directly from now on (and wins over the submodule's name)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+
+
+class _Package(_types.ModuleType):
+    """Importing submodule X must not rebind a lazy public name X from the function to the module.
+
+    (Only ``compare`` is a module and the function it exports; with an eager import the
+    function won because the package bound it last.)
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, _types.ModuleType) and _LAZY.get(name, ("",))[0] == name:
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

@@ -418,7 +418,7 @@ class NeuronGradients:
 class LayerGradients:
     """One layer's backward pass: dL/da and dL/dz per neuron, and the neurons' records."""
 
-    __slots__ = ("record", "da", "dz", "neurons", "next", "loss", "target", "combined", "s")
+    __slots__ = ("record", "da", "dz", "dw", "_neurons", "next", "loss", "target", "combined", "s")
 
     def __init__(self, record: LayerRecord, da: list, dz: list, next: LayerGradients | None,
                  loss: Loss | None = None, target: list | None = None, combined: bool = False):
@@ -432,8 +432,18 @@ class LayerGradients:
         self.s = None  # a softmax layer's sum of a*dL/da
         if not combined and not record.activation.elementwise:
             self.s = math.fsum(g * a for g, a in zip(da, record.a))  # as Softmax.backward adds it
-        self.neurons = [NeuronGradients(self, j, [x * d for x in record.inputs])
-                        for j, d in enumerate(dz)]
+        inputs = record.inputs
+        self.dw = [[x * d for x in inputs] for d in dz]  # one row per neuron, one column per input
+        # Made when first asked for: each points back at this layer, and that cycle would
+        # leave freeing the gradients (and their dw lists) to the garbage collector.
+        self._neurons: list[NeuronGradients] | None = None
+
+    @property
+    def neurons(self) -> list[NeuronGradients]:
+        """One NeuronGradients per neuron, in layer order."""
+        if self._neurons is None:
+            self._neurons = [NeuronGradients(self, j, dw) for j, dw in enumerate(self.dw)]
+        return self._neurons
 
     @property
     def name(self) -> str:
@@ -456,12 +466,18 @@ class LayerGradients:
         return f"<LayerGradients {self.name}: dz={self.dz!r}>"
 
 
-def _back_sum(layer: LayerGradients, j: int):
-    """dL/d(input j of `layer`): its weight from input j times dL/dz, summed over its neurons."""
-    total = 0
-    for neuron, d in zip(layer.record.neurons, layer.dz):
-        total += neuron.weights[j] * d
-    return total
+def _back_sums(layer: LayerGradients) -> list:
+    """dL/d(input j of `layer`) for every j: weight from input j times dL/dz, summed over its neurons.
+
+    Added row by row, one neuron's weights at a time (reading a column, `weights[j]`,
+    of every neuron costs an index per term); each total still gets the same terms in
+    the same order, starting from the int 0, so the bits are those of a column sum.
+    """
+    record = layer.record
+    totals = [0] * len(record.inputs)
+    for neuron, d in zip(record.neurons, layer.dz):
+        totals = [t + w * d for t, w in zip(totals, neuron.weights)]
+    return totals
 
 
 def _back_sum_text(layer: LayerGradients, j: int, total, digits: int | None) -> str:
@@ -583,11 +599,11 @@ def _backward(trace: Trace, targets: list, loss: Loss) -> Gradients:
     layer = LayerGradients(out, da, dz, None, loss, targets, combined)
     layers = [layer]
     for record in reversed(records[:-1]):
-        da = [_back_sum(layer, j) for j in range(len(record.neurons))]
+        da = _back_sums(layer)
         layer = LayerGradients(record, da, record.activation.backward(record.z, record.a, da), layer)
         layers.append(layer)
     layers.reverse()
-    dx = [_back_sum(layers[0], i) for i in range(len(trace.input_values))]
+    dx = _back_sums(layers[0])
     return Gradients(trace, loss, targets, loss.value(out.z, out.a, targets), layers, dx)
 
 

@@ -164,6 +164,13 @@ def _json(data) -> str:
                        "be written as JSON (without --json it prints in full)") from None
 
 
+def _jobs(text: str) -> int:
+    """--jobs: a whole number of processes, 1 or more."""
+    if not (text.isdecimal() and len(text) <= 4 and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes from 1 up, got {text!r}")
+    return int(text)
+
+
 def _digits(text: str) -> int:
     """--digits: a whole number of significant digits, 1 to 17."""
     if not (text.isdecimal() and len(text) <= 2 and 1 <= int(text) <= MAX_DIGITS):
@@ -180,6 +187,9 @@ def add_net_arguments(p: argparse.ArgumentParser, inputs_file: bool = False) -> 
     if inputs_file:
         p.add_argument("--inputs", metavar="CSV",
                        help="a CSV file of rows; its header names the inputs")
+        p.add_argument("--jobs", type=_jobs, metavar="N",
+                       help="processes for the rows of --inputs (default: one per core for more"
+                            " than a few hundred rows of a network big enough, else 1)")
     p.add_argument("--activation", help="replace the hidden layers' activation "
                    "(for a tutorial weight dict: its hidden activation)")
 
@@ -194,23 +204,33 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .parallel import run_rows
+
     net = load_net(args)
     rows = all_rows(args, net)
-    # many rows (a 1 MB CSV holds ~150,000): keep only what is printed, not every trace
-    if args.json:
-        data = [net.trace(row).to_dict() for row in rows]
-        print(_json(data if args.inputs else data[0]))
-    elif args.inputs:
-        outputs = net.forward_many(rows)  # the same arithmetic as a trace, without the records
+    if args.inputs:
+        if args.json:
+            print(_json(run_rows(net, rows, _trace_dict, args.jobs, progress=True)))
+            return 0
+        # many rows (a 1 MB CSV holds ~150,000): the outputs alone, not every row's trace
+        outputs = net.forward_many(rows, workers=args.jobs, progress=True)
         for row, output in zip(rows, outputs):
             given = " ".join(f"{k}={fmt(v)}" for k, v in zip(net.inputs, row))
             print(f"{given} -> {values_text(output, args.digits)}")
+        return 0
+    trace = net.trace(rows[0])
+    if args.json:
+        print(_json(trace.to_dict()))
     else:
-        traces = [net.trace(rows[0])]
-        for layer in traces[0].layers:
+        for layer in trace.layers:
             print(f"{layer.name} ({layer.activation.name}): {values_text(layer.a, args.digits)}")
-        print(f"output: {values_text(traces[0].output, args.digits)}")
+        print(f"output: {values_text(trace.output, args.digits)}")
     return 0
+
+
+def _trace_dict(net: Network, row: list) -> dict:
+    """One row of `run --inputs` (computed in a worker process when there are --jobs)."""
+    return net.trace(row).to_dict()
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -224,7 +244,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     net = load_net(args)
     report = compare(net, all_rows(args, net), against=args.against, rtol=args.rtol,
-                     atol=args.atol)
+                     atol=args.atol, workers=args.jobs, progress=True)
     print(report.text(args.digits))
     return 0 if report.ok else 1
 
@@ -488,11 +508,25 @@ class _Parser(argparse.ArgumentParser):
         raise CLIError(message)
 
 
+class _Version(argparse.Action):
+    """--version: looked up only when asked for (importlib.metadata costs start-up time)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .version import __version__
+
+        print(f"scalarnet {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import cli_models
     parser = _Parser(
         prog="scalarnet",
         description="See exactly what a neural network computes, one neuron at a time.")
+    parser.add_argument("--version", action=_Version, help="print scalarnet's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("examples", help="list the bundled example networks")

@@ -199,7 +199,7 @@ class Report:
 
 
 def compare(net: Network, rows, against=None, rtol: float | None = None,
-            atol: float | None = None) -> Report:
+            atol: float | None = None, *, workers: int | None = 1, progress: bool = False) -> Report:
     """Compare the scalar engine with the numpy matrix pass, or with `against`, for every row.
 
     `rows`: a list of input rows (lists in input order or dicts by name) or a 2-D array.
@@ -207,12 +207,14 @@ def compare(net: Network, rows, against=None, rtol: float | None = None,
     layer, rows x width, post-activation), a mapping from layer name to such an
     array, or the path of an `.npz` file holding them by layer name. A layer's
     array may be 1-D when there is one row. Extra arrays in a mapping or file are
-    ignored and listed in the report's notes.
+    ignored and listed in the report's notes. ``workers=N`` runs the scalar engine in N
+    processes (``None``: one per core for more than a few hundred rows), with the same
+    results; ``progress`` shows a progress bar on stderr for long runs.
     """
     rows = _rows(net, rows)
     m = matrices(net)
     clock = time.perf_counter()
-    ours_z, ours_a = _scalar_pass(net, rows)
+    ours_z, ours_a = _scalar_pass(net, rows, workers, progress)
     seconds = {"scalar": time.perf_counter() - clock}
     clock = time.perf_counter()
     x = as_array(rows, "rows")
@@ -256,17 +258,29 @@ def _rows(net: Network, rows) -> list[list]:
     return checked
 
 
-def _scalar_pass(net: Network, rows: list[list]) -> tuple[list[list], list[list]]:
+def _scalar_pass(net: Network, rows: list[list], workers: int | None = 1,
+                 progress: bool = False) -> tuple[list[list], list[list]]:
     """Every layer's z and a for every row, by the engine; z[k][r] is row r's list for layer k."""
+    from .parallel import run_rows
+
     zs: list[list] = [[] for _ in net.layers]
     acts: list[list] = [[] for _ in net.layers]
-    for row in rows:
-        values = row
-        for k, layer in enumerate(net.layers):
-            z = layer.weighted_sums(values)
-            values = layer.activation.apply(z)
-            zs[k].append(z)
-            acts[k].append(values)
+    for row_zs, row_acts in run_rows(net, rows, _one_row, workers, progress):
+        for k in range(len(net.layers)):
+            zs[k].append(row_zs[k])
+            acts[k].append(row_acts[k])
+    return zs, acts
+
+
+def _one_row(net: Network, row: list) -> tuple[list[list], list[list]]:
+    """One row's z and a, layer by layer (run in a worker process when there are workers)."""
+    zs, acts = [], []
+    values = row
+    for layer in net.layers:
+        z = layer.weighted_sums(values)
+        values = layer.activation.apply(z)
+        zs.append(z)
+        acts.append(values)
     return zs, acts
 
 

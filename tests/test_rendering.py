@@ -190,18 +190,16 @@ def test_render_system_same_dot_same_bytes(format):
 
 
 @needs_wasm
-def test_render_compiles_wasm_once(monkeypatch):
-    import wasmtime
-
+def test_render_loads_wasm_once_per_process(monkeypatch):
     compiled = []
-    original = wasmtime.Module.from_file
+    original = rendering.compiled_module  # compiles, or reads the machine's cache (test_cache.py)
 
-    def counting_from_file(*args, **kwargs):
+    def counting(*args, **kwargs):
         compiled.append(args)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(rendering, "_wasm_compiled", {})
-    monkeypatch.setattr(wasmtime.Module, "from_file", counting_from_file)
+    monkeypatch.setattr(rendering, "compiled_module", counting)
     render(NEURON_DOT, engine="wasm")
     render(WARNING_DOT, engine="wasm")
     assert len(compiled) == 1

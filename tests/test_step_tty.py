@@ -25,9 +25,10 @@ class Terminal:
         os.close(slave)
         self.seen = ""
 
-    def read_until(self, text: str, timeout: float = 30) -> str:
+    def read_until(self, text: str, timeout: float = 30, after: str = "") -> str:
+        """Read until `text` is printed (after the last `after`, when given)."""
         end = time.monotonic() + timeout
-        while text not in self.seen:
+        while text not in (self.seen.rsplit(after, 1)[-1] if after else self.seen):
             left = end - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"never printed {text!r}; printed:\n{self.seen}")
@@ -79,7 +80,7 @@ def test_step_tty_up_arrow_repeats_and_ctrl_c_quits_on_a_new_line():
     term.type("n\r")
     term.read_until("step 1/14")
     term.type("\x1b[A\r")  # Up arrow: the last command again, not "unknown command '\x1b[A'"
-    term.read_until("step 2/14")
+    term.read_until("(step) ", after="step 2/14")  # the prompt is back: Ctrl-C now is at the prompt
     term.type("\x03")  # Ctrl-C at the prompt
     assert term.close() == 0
     tail = term.seen.rsplit("(step) ", 1)[1]
