@@ -3,7 +3,7 @@
 from .activations import ACTIVATIONS, Activation, get_activation
 from .backprop import (LOSSES, Gradients, LayerGradients, Loss, LossError, NeuronGradients, get_loss,
                        gradients, mean_loss, sgd_step, train)
-from .compare import Report, compare
+from .crosscheck import Report, compare
 from .debugger import Debugger
 from .errors import FileFormatError, InputError, NetworkError, NumberError, ScalarnetError
 from .files import examples, load, loads, save

@@ -185,7 +185,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare
+    from .crosscheck import compare
 
     net = load_net(args)
     report = compare(net, all_rows(args, net), against=args.against, rtol=args.rtol,

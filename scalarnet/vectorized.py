@@ -28,7 +28,7 @@ Dtypes, chosen from the values so that ints stay ints as in the engine:
 numpy's matrix product sums in its own order (blocked, maybe with fused
 multiply-adds), so float results differ from the engine's left-to-right sum by
 a few units in the last place of the *sum of the magnitudes*: see
-`scalarnet.compare` for how that is tolerated.
+`scalarnet.crosscheck` for how that is tolerated.
 """
 
 from __future__ import annotations

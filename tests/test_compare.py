@@ -254,7 +254,7 @@ def test_correct_implementation_gets_no_diagnosis(tmp_path, dtype):
 @pytest.mark.parametrize("bug", BUGS)
 def test_correct_previous_values_are_what_the_diagnosis_starts_from(bug):
     """Each hypothesis is judged by recomputing from the correct values; the correct layer must fail."""
-    from scalarnet.compare import diagnose
+    from scalarnet.crosscheck import diagnose
     from scalarnet.vectorized import matrices
 
     m = matrices(diagnosis_net())
@@ -438,3 +438,16 @@ def test_cli_bad_input_exit_2(capsys, tmp_path):
     for extra, message in cases:
         code, out, err = run(capsys, "compare", "tutorial-deep", *extra)
         assert (code, out, err) == (2, "", f"scalarnet: error: {message}\n"), extra
+
+
+def test_the_module_and_the_function_have_their_own_names():
+    """`import scalarnet.compare` used to give the function: the module is now `crosscheck`."""
+    import importlib
+    import types
+
+    import scalarnet
+
+    module = importlib.import_module("scalarnet.crosscheck")
+    assert isinstance(module, types.ModuleType)
+    assert scalarnet.compare is module.compare and callable(scalarnet.compare)
+    assert not isinstance(scalarnet.compare, types.ModuleType)

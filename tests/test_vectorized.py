@@ -329,4 +329,4 @@ def test_engine_modules_do_not_import_numpy(module):
             imported.add(node.module.split(".")[0])
         elif isinstance(node, ast.ImportFrom) and node.module:  # from .vectorized import ...
             imported.add("." + node.module)
-    assert not imported & {"numpy", ".vectorized", ".compare"}, imported
+    assert not imported & {"numpy", ".vectorized", ".crosscheck"}, imported
