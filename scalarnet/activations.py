@@ -25,7 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .errors import NetworkError, NumberError
-from .numbers import Number, is_number
+from .numbers import Number, is_finite, to_number
 
 
 class Activation:
@@ -114,9 +114,16 @@ def _same_kind(slope, z):
     # A float slope times a Decimal is a TypeError, and times a Fraction loses
     # exactness: write the slope in the input's own kind of number instead.
     if isinstance(z, Decimal) and not isinstance(slope, Decimal):
+        if isinstance(slope, Fraction):
+            raise NumberError(f"leaky_relu slope {slope!r} meets the Decimal {z!r}: a Decimal computes "
+                              "only with ints and Decimals; give the slope as a Decimal or a float")
         return Decimal(repr(slope))
     if isinstance(z, Fraction) and isinstance(slope, float):
         return Fraction(repr(slope))
+    if isinstance(slope, Decimal) and isinstance(z, (float, Fraction)):
+        raise NumberError(f"leaky_relu slope {slope!r} meets {type(z).__name__} {z!r}: a Decimal "
+                          "computes only with ints and Decimals; use Decimal inputs and weights, "
+                          "or a float slope")
     return slope
 
 
@@ -127,8 +134,9 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, slope: Number = 0.01):
-        if not is_number(slope):
-            raise NumberError(f"leaky_relu slope: expected a number, got {slope!r}")
+        slope = to_number(slope, "leaky_relu slope")
+        if not is_finite(slope):
+            raise NumberError(f"leaky_relu slope: expected a finite number, got {slope!r}")
         self.slope = slope
 
     def __call__(self, z):

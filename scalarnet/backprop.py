@@ -84,12 +84,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import struct
 from collections.abc import Iterable, Mapping, Sequence, Sized
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .errors import InputError, ScalarnetError
-from .numbers import Number, check_number, fmt, is_number, operand
+from .errors import InputError, NumberError, ScalarnetError
+from .numbers import Number, fmt, is_finite, is_number, operand, to_number
 from .trace import LayerRecord, NeuronRecord, Trace, values_text
 
 if TYPE_CHECKING:
@@ -197,10 +198,12 @@ class CrossEntropy(_ThroughActivation):
     output_activation = "softmax"
 
     def check(self, targets, names):
+        # Targets from float32 (torch.softmax, label smoothing, torch.full((3,), 1/3)) add up to 1
+        # only within float32's rounding: allow each target's own rounding, n ulps of 1 in its precision.
         total = 0
         for t in targets:
             total += t
-        if any(not t >= 0 for t in targets) or not abs(total - 1) <= 1e-9:
+        if any(not t >= 0 for t in targets) or not abs(total - 1) <= _sum_tolerance(targets):
             raise LossError(f"loss {self.name!r}: the targets must be probabilities that add up "
                             f"to 1 (one-hot, like [0, 1, 0]), got {values_text(targets)}")
 
@@ -255,6 +258,20 @@ class BinaryCrossEntropy(_ThroughActivation):
         t_text = operand(t, digits)
         return (f"(a - t)/(a*(1 - a)) = ({fmt(a, digits)} - {t_text})/({operand(a, digits)}"
                 f"*(1 - {operand(a, digits)})) = {fmt(da, digits)}")
+
+
+def _sum_tolerance(targets: list) -> float:
+    """How far from 1 targets may add up: 1e-9, or where every float target is a float32 (as
+    list(float32_tensor) gives), two float32 roundings (2**-24 relative) per target."""
+    floats = [t for t in targets if isinstance(t, float)]
+    if floats and all(_is_float32(t) for t in floats):
+        return max(1e-9, 2 * len(targets) * 2.0 ** -24)  # each rounded once, and summed once, in float32
+    return 1e-9
+
+
+def _is_float32(value: float) -> bool:
+    """Whether a float holds a float32 exactly (what list(float32_tensor) gives)."""
+    return math.isfinite(value) and struct.unpack("f", struct.pack("f", value))[0] == value
 
 
 def _divide(numerator: float, denominator: float) -> float:
@@ -316,9 +333,9 @@ def _targets(net: Network, target, loss: Loss) -> list:
         raise InputError(f"network {net.name!r}: {_count(len(values), 'target value')} but the "
                          f"output layer {output.name!r} has {_count(len(names), 'neuron')} "
                          f"({', '.join(names)})")
-    for name, v in zip(names, values):
-        if not is_number(v):
-            check_number(v, f"target {name!r}")
+    for i, v in enumerate(values):
+        if type(v) is not int and type(v) is not float:  # numpy scalars become Python numbers here
+            values[i] = to_number(v, f"target {names[i]!r}")
     loss.check(values, names)
     return values
 
@@ -563,7 +580,26 @@ def gradients(net: Network, x, target, loss: str | Loss = "mse") -> Gradients:
     """
     loss = get_loss(loss)
     targets = _targets(net, target, loss)
-    return _backward(net.trace(x), targets, loss)
+    trace = net.trace(x)
+    try:
+        return _backward(trace, targets, loss)
+    except (ArithmeticError, TypeError):  # e.g. 0.76 - 10**400: Python raises where IEEE says -inf
+        raise _backward_error(net, trace, targets) from None
+
+
+def _backward_error(net: Network, trace: Trace, targets: list) -> NumberError:
+    """The error for a backward pass that Python's arithmetic refuses: an int (or Fraction) beyond
+    a float's range meets a float, in a target or in a weight the gradients go back through."""
+    names = [n.name for n in net.layers[-1].neurons]
+    rule = ("an int beyond a float's range (about 1.8e308) meets a float; use ints and Fractions "
+            "only, or floats only")
+    for name, t, a in zip(names, targets, trace.output):
+        if isinstance(a, float) and not isinstance(t, float) and abs(t) > _FLOAT_MAX:
+            return NumberError(f"target {name!r}: {rule}")
+    return NumberError(f"network {net.name!r}, backward pass: {rule}")
+
+
+_FLOAT_MAX = 1.7976931348623157e308
 
 
 def _backward(trace: Trace, targets: list, loss: Loss) -> Gradients:
@@ -587,9 +623,13 @@ def _backward(trace: Trace, targets: list, loss: Loss) -> Gradients:
 # -- training ----------------------------------------------------------------------------------
 
 
-def _check_lr(lr) -> None:
-    if not is_number(lr) or not lr > 0 or not math.isfinite(lr):
+def _check_lr(lr) -> Number:
+    """lr as a Python number (a numpy float would turn every weight into one), checked."""
+    if type(lr).__module__ == "numpy" and is_number(lr):
+        lr = to_number(lr, "lr")
+    if not is_number(lr) or not lr > 0 or not is_finite(lr):
         raise InputError(f"lr: expected a positive number, got {lr!r}")
+    return lr
 
 
 def sgd_step(net: Network, x, target, lr: Number, loss: str | Loss = "mse") -> Gradients:
@@ -606,7 +646,7 @@ def sgd_step(net: Network, x, target, lr: Number, loss: str | Loss = "mse") -> G
     >>> net.layers[0].neurons[0]  # w - 0.25*x*(3 - 5), bias - 0.25*(3 - 5)
     Neuron('output', [1.5, 2.0], bias=0.5)
     """
-    _check_lr(lr)
+    lr = _check_lr(lr)
     g = gradients(net, x, target, loss)
     for layer, grads in zip(net.layers, g.layers):
         for neuron, n in zip(layer.neurons, grads.neurons):
@@ -628,7 +668,12 @@ def mean_loss(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss 
                 values = layer(values)
             last = net.layers[-1]
             zs = last.weighted_sums(values)
-            total += loss.value(zs, last.activation.apply(zs), t)
+            outs = last.activation.apply(zs)
+            try:
+                total += loss.value(zs, outs, t)
+            except (ArithmeticError, TypeError):  # a float output and an int target beyond a float
+                raise NumberError(f"loss {loss.name!r}: an int beyond a float's range (about 1.8e308) "
+                                  "meets a float; use ints and Fractions only, or floats only") from None
         except ScalarnetError as e:
             raise type(e)(f"row {r}: {e}") from None
     return total / len(rows)
@@ -659,7 +704,7 @@ def train(net: Network, rows: Sequence, targets: Sequence, lr: Number, epochs: i
     >>> [round(w, 3) for w in net.layers[0].neurons[0].weights], round(net.layers[0].neurons[0].bias, 3)
     ([2.0], 1.0)
     """
-    _check_lr(lr)
+    lr = _check_lr(lr)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise InputError(f"epochs: expected a whole number of at least 1, got {epochs!r}")
     history = [mean_loss(net, rows, targets, loss)]

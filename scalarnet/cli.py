@@ -130,7 +130,7 @@ def _json(data) -> str:
         return json.dumps(data, default=str)
     except ValueError:  # an int longer than str() writes
         raise CLIError(f"--json: an int of more than {sys.get_int_max_str_digits()} digits cannot "
-                       "be written as JSON (without --json it prints in full)") from None
+                       "be written as JSON (without --json its first and last digits and its length are printed)") from None
 
 
 def _digits(text: str) -> int:

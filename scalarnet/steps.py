@@ -291,9 +291,12 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
             total = 0
             for k, (x, w) in enumerate(zip(values, weights)):
                 before = total
-                p = x * w
+                try:
+                    p = x * w
+                    total += p
+                except (ArithmeticError, TypeError):  # e.g. 1.5 * 10**400: as trace says it
+                    raise layer.arithmetic_error(values) from None
                 products.append(p)
-                total += p
                 if k == last and not shows_bias:
                     nrec.z = total + bias
                     if not shows_activation:
@@ -302,7 +305,10 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
                     yield _MultiplyAdd(index, k, before, total, len(done), at)
                     index += 1
             if shows_bias:
-                nrec.z = total + bias
+                try:
+                    nrec.z = total + bias
+                except (ArithmeticError, TypeError):
+                    raise layer.arithmetic_error(values) from None
                 if not shows_activation:
                     finish(nrec, act(nrec.z))
                 if op:

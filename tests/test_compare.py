@@ -36,7 +36,7 @@ def test_report_text_when_everything_agrees():
     report = compare(load("tutorial-deep"), [[3, 5], {"x0": 1, "x1": 1}])
     assert str(report) == (
         "compare 'tutorial-deep' (2-2-2-1), 2 rows: scalar engine vs vectorized (numpy)\n"
-        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64; "
+        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=2.23e-308 (defaults for float64; "
         "0 where both sides are ints or fractions)\n"
         "layer    width  differ  max abs diff  max rel diff  alone  result\n"
         "hidden1      2     0/4             0           0.0  ok     ok\n"
@@ -47,16 +47,17 @@ def test_report_text_when_everything_agrees():
 
 def test_report_text_names_the_first_wrong_neuron():
     report = compare(load("tutorial-deep"), [[3, 5]], against=DEEP_NO_RELU)
-    # hidden1.node0_1: |3*4| + |5*(-5)| = 37 behind it, 13 off -> 13/37; hidden2 carries
-    # hidden1's sizes (26+26, 37+0) through |W| = [[1, 2], [1, 2]]: 126 each, 52 off at most
+    # max rel diff is relative to the larger of |expected|, |got| and the scale: relu's 0 given as
+    # -13 is 13/13 (a dead relu's scale is 0: its 0 is exact); the output's scale goes through the
+    # live neurons only: hidden1 [26 + 26, 0], hidden2 [0, 52 + 26] -> 7*78 = 546, 286 off -> 0.524
     assert str(report) == (
         "compare 'tutorial-deep' (2-2-2-1), 1 row: scalar engine vs the given arrays\n"
-        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64; "
+        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=2.23e-308 (defaults for float64; "
         "0 where both sides are ints or fractions)\n"
         "layer    width  differ  max abs diff  max rel diff  alone  result\n"
-        "hidden1      2     1/2            13         0.351  wrong  DIFFERS\n"
-        "hidden2      2     2/2            52         0.413  wrong  DIFFERS\n"
-        "output       1     1/1           286         0.217  ok     DIFFERS\n"
+        "hidden1      2     1/2            13           1.0  wrong  DIFFERS\n"
+        "hidden2      2     2/2            52           1.0  wrong  DIFFERS\n"
+        "output       1     1/1           286         0.524  ok     DIFFERS\n"
         "alone: the layer recomputed from the other side's own previous values "
         "(ok = right, only inherits a difference)\n"
         "hidden1: neurons that differ: node0_1 (1 of 2)\n"
@@ -262,7 +263,7 @@ def test_correct_previous_values_are_what_the_diagnosis_starts_from(bug):
     k = NAMES.index(k)
     prev = np.array(X) if k == 0 else compare_values_array(k - 1)
     got = user_forward(bug)[NAMES[k]]
-    scale = np.ones(got.shape)
+    scale = np.ones(prev.shape)  # the scale of the values the layer reads
     named = diagnose(NAMES[k], m.weights[k], m.biases[k], m.activations[k], prev, got, scale, 1e-9, 1e-12)
     assert [d.kind for d in named] == [BUGS[bug][0][1]]
     # the same layer, given its own correct values, has nothing to diagnose
