@@ -426,8 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "rows x width, named by layer; default: scalarnet's own numpy pass")
     p.add_argument("--rtol", type=float, help="relative tolerance (default by dtype: 1e-9 for "
                    "float64, 1e-5 for float32)")
-    p.add_argument("--atol", type=float, help="absolute tolerance (default 1e-12 for float64, "
-                   "1e-7 for float32)")
+    p.add_argument("--atol", type=float, help="absolute tolerance (default: the dtype's smallest "
+                   "normal number, 2.2e-308 for float64, 1.2e-38 for float32)")
     p.add_argument("--digits", type=_digits, default=6,
                    help="significant digits for floats in the arithmetic line (default 6)")
     p.set_defaults(func=cmd_compare)

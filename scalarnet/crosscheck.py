@@ -23,16 +23,18 @@ they help: the diagnoses recompute a layer from the correct previous values
 under each likely bug and name a bug only when that reproduces the values while
 the correct computation does not.
 
-Tolerance: a value agrees when `|got - expected| <= atol + rtol * scale`, where
-`scale` is the larger of `|expected|` and the size of the sums behind it (every
-product's magnitude, plus the earlier layers' carried through the weights; see
-`vectorized.layer_scales`). Plain relative error is not usable for dot products:
-after cancellation a float sum of 0 carries the rounding error of its terms.
+Tolerance: a value agrees when `|got - expected| <= atol + rtol * max(|expected|, scale)`.
+A weighted sum's scale is the size of the sums behind it (every product's magnitude,
+plus the earlier layers' scales carried through the weights): plain relative error is
+not usable for dot products, as after cancellation a float sum of 0 carries the
+rounding error of its terms. An activated value's scale goes through its activation
+(as far as f moves when z is off by rtol times its scale), so a tiny sigmoid or softmax
+probability is judged relative to itself; see `vectorized.layer_scales`.
 NaN on both sides agrees, NaN on one side does not; infinities must be equal.
 Unless given, rtol and atol follow the least precise float dtype of the other
-side: 1e-9 and 1e-12 for float64, 1e-5 and 1e-7 for float32, 1e-2 and 1e-4 for
-float16; but where both sides are ints or Fractions nothing was rounded, so
-there a default is 0 and the values must be equal.
+side: rtol 1e-9 for float64, 1e-5 for float32, 1e-2 for float16, atol that dtype's
+smallest normal number; but where both sides are ints or Fractions nothing was
+rounded, so there a default is 0 and the values must be equal.
 """
 
 from __future__ import annotations
