@@ -83,6 +83,14 @@ class Identity(Activation):
         return 1
 
 
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
 def _zero_like(z):
     return type(z)(0)
 
@@ -135,8 +143,9 @@ class LeakyReLU(Activation):
 
     def __init__(self, slope: Number = 0.01):
         slope = to_number(slope, "leaky_relu slope")
-        if not is_finite(slope):
-            raise NumberError(f"leaky_relu slope: expected a finite number, got {slope!r}")
+        if not is_finite(slope) or abs(slope) > _FLOAT_MAX:  # a huge int slope: no float could meet it
+            raise NumberError(f"leaky_relu slope: expected a finite number within a float's range "
+                              f"(about 1.8e308), got {_short(slope)}")
         self.slope = slope
 
     def __call__(self, z):

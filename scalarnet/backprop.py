@@ -648,10 +648,16 @@ def sgd_step(net: Network, x, target, lr: Number, loss: str | Loss = "mse") -> G
     """
     lr = _check_lr(lr)
     g = gradients(net, x, target, loss)
-    for layer, grads in zip(net.layers, g.layers):
-        for neuron, n in zip(layer.neurons, grads.neurons):
-            neuron.weights = [w - lr * d for w, d in zip(neuron.weights, n.dw)]
-            neuron.bias = neuron.bias - lr * n.dbias
+    pairs = [(neuron, n) for layer, grads in zip(net.layers, g.layers)
+             for neuron, n in zip(layer.neurons, grads.neurons)]
+    try:  # every new value first, so that a refused one changes nothing
+        updates = [([w - lr * d for w, d in zip(neuron.weights, n.dw)], neuron.bias - lr * n.dbias)
+                   for neuron, n in pairs]
+    except (ArithmeticError, TypeError) as e:  # a float lr and Decimal gradients; 10**400 and a float
+        raise NumberError(f"lr {lr!r}: {e}; give lr in the network's kind of number (a Decimal for "
+                          "Decimal weights), and keep ints beyond a float's range away from floats") from None
+    for (neuron, _), (new_weights, new_bias) in zip(pairs, updates):
+        neuron.weights, neuron.bias = new_weights, new_bias
     return g
 
 

@@ -294,11 +294,12 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None) -> I
                 try:
                     p = x * w
                     total += p
+                    if k == last and not shows_bias:
+                        nrec.z = total + bias  # a bias of 0.0 still makes a huge int sum a float
                 except (ArithmeticError, TypeError):  # e.g. 1.5 * 10**400: as trace says it
                     raise layer.arithmetic_error(values) from None
                 products.append(p)
                 if k == last and not shows_bias:
-                    nrec.z = total + bias
                     if not shows_activation:
                         finish(nrec, act(nrec.z))
                 if op:  # the hot path: one lean step per weight, made here rather than in step()

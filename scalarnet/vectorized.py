@@ -285,7 +285,10 @@ def _relu(z: np.ndarray) -> np.ndarray:
 
 def _leaky_relu(z: np.ndarray, slope) -> np.ndarray:
     if z.dtype != object:
-        return np.where(z > 0, z, slope * z)
+        if isinstance(slope, Decimal):  # as in the engine: a Decimal never meets a float
+            raise NumberError(f"leaky_relu slope {slope!r} meets floats: a Decimal computes only with "
+                              "ints and Decimals; use Decimal inputs and weights, or a float slope")
+        return np.where(z > 0, z, float(slope) * z)
     # Exact values keep their kind, as in the engine: a float slope becomes 1/100 or Decimal('0.01').
     def one(v):
         if v != v or v > 0:  # NaN first: a Decimal NaN refuses >

@@ -8,6 +8,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 
 from scalarnet import (Layer, LossError, Network, NetworkError, Neuron, NumberError, ScalarnetError, compare,
                        get_activation, gradients, load, loads, train)
@@ -135,8 +137,9 @@ def test_leaky_relu_slope_errors():
     # a Decimal slope on a float input was a TypeError; a NaN slope on a Fraction a ValueError
     with pytest.raises(NumberError, match=r"leaky_relu slope Decimal\('0.1'\) meets float -1.5: a Decimal"):
         get_activation("leaky_relu", slope=Decimal("0.1"))(-1.5)
-    for slope in (math.nan, math.inf):
-        with pytest.raises(NumberError, match="leaky_relu slope: expected a finite number, got (nan|inf)"):
+    for slope in (math.nan, math.inf, 10 ** 400, Decimal("-1e400")):
+        with pytest.raises(NumberError, match=r"leaky_relu slope: expected a finite number within a "
+                                              r"float's range \(about 1.8e308\), got (nan|inf|1000|Decimal)"):
             get_activation("leaky_relu", slope=slope)
     assert get_activation("leaky_relu", slope=0.5)(Fraction(-1, 3)) == Fraction(-1, 6)
 
@@ -286,3 +289,97 @@ def test_to_number_keeps_python_numbers():
 
     for value in (3, 2.5, Fraction(1, 3), Decimal("0.1"), 10 ** 400, math.inf):
         assert to_number(value, "x") is value
+
+
+# -- fuzz: any numbers, anywhere in the Python API: only ScalarnetError, and Python numbers out -----
+
+NUMPY_TYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+               np.float16, np.float32, np.float64, np.longdouble, np.complex64]
+
+
+@st.composite
+def numpy_scalars(draw):
+    kind = draw(st.sampled_from(NUMPY_TYPES))
+    if kind is np.bool_:
+        return kind(draw(st.booleans()))
+    if np.issubdtype(kind, np.integer):
+        info = np.iinfo(kind)
+        return kind(draw(st.integers(int(info.min), int(info.max))))
+    with np.errstate(over="ignore"):
+        return kind(draw(st.floats(allow_nan=True, allow_infinity=True)))
+
+
+ANY_NUMBER = st.one_of(
+    st.integers(-5, 5), st.integers(-(10 ** 400), 10 ** 400), st.sampled_from([10 ** 400, -(10 ** 309)]),
+    st.floats(allow_nan=True, allow_infinity=True), st.floats(-3, 3),
+    st.fractions(max_denominator=10 ** 6), st.decimals(allow_nan=True, allow_infinity=True, places=3),
+    st.decimals(-10, 10, places=2), numpy_scalars())
+
+
+@st.composite
+def api_cases(draw):
+    widths = draw(st.lists(st.integers(1, 3), min_size=2, max_size=4))
+    # mostly one kind of number per case, sometimes any mix: both reach the boundary checks
+    numbers = ANY_NUMBER if draw(st.booleans()) else draw(st.sampled_from([
+        st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True), st.decimals(-10, 10, places=2),
+        st.fractions(max_denominator=100), numpy_scalars()]))
+    weights = [[[draw(numbers) for _ in range(n_in)] for _ in range(n_out)]
+               for n_in, n_out in zip(widths, widths[1:])]
+    biases = [[draw(numbers) for _ in range(n_out)] for n_out in widths[1:]]
+    acts = draw(st.lists(st.sampled_from(["identity", "relu", "leaky_relu", "tanh", "sigmoid", "softmax"]),
+                         min_size=len(widths) - 1, max_size=len(widths) - 1))
+    slope = draw(numbers)
+    acts = [("leaky_relu", slope) if a == "leaky_relu" else a for a in acts]
+    x = [draw(numbers) for _ in range(widths[0])]
+    target = [draw(numbers) for _ in range(widths[-1])]
+    loss = draw(st.sampled_from(["mse", "cross_entropy", "binary_cross_entropy"]))
+    return weights, biases, acts, x, target, loss
+
+
+PYTHON_NUMBERS = (int, float, Fraction, Decimal)
+
+
+def assert_python_numbers(values, what):
+    bad = [v for v in values if type(v) not in PYTHON_NUMBERS]
+    assert not bad, f"{what}: {bad!r}"
+
+
+@given(case=api_cases())
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_fuzz_python_api_numbers(case):
+    weights, biases, acts, x, target, loss = case
+    note(repr(case))
+
+    def call(f, *args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except ScalarnetError:
+            return None
+
+    activations = [call(get_activation, a[0], slope=a[1]) if isinstance(a, tuple) else a for a in acts]
+    if any(a is None for a in activations):
+        return
+    net = call(Network.from_matrices, weights, biases, activations)
+    if net is None:
+        return
+    for n in (n for layer in net.layers for n in layer.neurons):
+        assert_python_numbers(n.weights + [n.bias], "weights")
+    out = call(net.forward, x)
+    if out is not None:
+        assert_python_numbers(out, "forward")
+    trace = call(net.trace, x)
+    if trace is not None:
+        assert_python_numbers(trace.output, "trace")
+        assert isinstance(trace.text(), str) and isinstance(trace.text(digits=3), str)
+    steps = call(lambda: [s.text for s in net.steps(x)])
+    if steps is not None:
+        assert all(isinstance(t, str) for t in steps)
+    g = call(net.gradients, x, target, loss)
+    if g is not None:
+        assert_python_numbers([g.loss] + g.dx, "gradients")
+        assert isinstance(g.text(), str)
+    call(vectorized_forward, net, [x])
+    report = call(compare, net, [x])
+    if report is not None:
+        assert isinstance(report.text(), str)
+    call(lambda: train(net, [x], [target], lr=0.1, loss=loss))
