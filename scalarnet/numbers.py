@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Union
 
@@ -138,13 +139,27 @@ def _int_text(n: int) -> str:
     if -10 ** MAX_INT_DIGITS < n < 10 ** MAX_INT_DIGITS:
         return str(n)
     sign, n = ("-", -n) if n < 0 else ("", n)
-    count = int(n.bit_length() * 0.30102999566398120)  # log10(2): about the count; then exact
-    while n >= 10 ** count:
-        count += 1
-    while n < 10 ** (count - 1):
-        count -= 1
-    head = n // 10 ** (count - 4)
+    count = int(n.bit_length() * 0.30102999566398120)  # log10(2): the count, or one less
+    unit = _power_of_ten(count - 4)
+    if n >= unit * 10 ** 4:
+        count, unit = count + 1, unit * 10
+    # n // unit is a long division, slow for 100,000 digits: estimate the head from n's leading
+    # bits in 30-digit decimal arithmetic, then make it exact with two multiplications
+    with localcontext() as ctx:
+        ctx.prec = 30
+        shift = max(n.bit_length() - 100, 0)
+        head = int((Decimal(n >> shift) * Decimal(2) ** shift).scaleb(4 - count))
+    while head * unit > n:
+        head -= 1
+    while (head + 1) * unit <= n:
+        head += 1
     return f"{sign}{head}...{n % 10 ** 4:04d} ({count} digits)"
+
+
+@functools.lru_cache(maxsize=64)
+def _power_of_ten(k: int) -> int:
+    # 10**100000 takes about 20 ms: a trace of huge ints writes numbers of the same length often
+    return 10 ** k
 
 
 def operand(value: object, digits: int | None = None) -> str:

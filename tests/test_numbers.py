@@ -173,6 +173,14 @@ def test_fmt_of_long_ints_is_bounded(value):
     assert fmt(Fraction(4 * value + 1, 4)) == f"{long_int(4 * value + 1)}/4"
 
 
+@given(n=st.one_of(st.integers(), st.integers(10 ** 49, 10 ** 300),
+                  st.integers(0, 3000).map(lambda k: 10 ** k), st.integers(1, 3000).map(lambda k: 10 ** k - 1),
+                  st.integers(1, 3000).map(lambda k: -(10 ** k) + 1), st.integers(1, 9000).map(lambda k: 2 ** k)))
+@settings(max_examples=500, deadline=None)
+def test_fmt_of_any_int_against_str(n):
+    assert fmt(n) == long_int(n)
+
+
 def test_fmt_of_long_ints_examples():
     assert fmt(-(10 ** 50) - 7) == "-1000...0007 (51 digits)"
     assert fmt(10 ** 49) == "1" + "0" * 49
