@@ -49,6 +49,17 @@ def test_numpy_inputs_compute_as_python_numbers(inputs, output):
     assert SUM.forward_many([inputs]) == [output]
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
+@pytest.mark.parametrize("name", ["tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep", "iris-mlp"])
+def test_bundled_examples_with_numpy_inputs(name, dtype):
+    # tutorial-tanh with uint8 inputs said "an int beyond a float's range" (np.uint8 * 1.0 ... wrapped)
+    net = load(name)
+    x = net.example_input
+    given = list(np.array(x).astype(dtype))
+    out = net.forward(given)
+    assert out == net.forward([v.item() for v in given]) and python_numbers(out)
+
+
 def test_numpy_weights_biases_slope_and_lr_become_python_numbers():
     w = np.array([[200, 100]], dtype=np.uint8)
     net = Network([Layer("out", [Neuron("n", list(w[0]), np.float32(0.5))],
