@@ -388,14 +388,19 @@ def _kind(value) -> str:
     return "Decimal" if isinstance(value, Decimal) else "int"
 
 
-def _numbers(layers: list):
-    """(place, value) for every weight and bias, in order."""
+def _has_decimal(layers: list) -> bool:
+    """Whether any weight, bias or slope is a Decimal (ints and floats are passed over by type)."""
+    plain = (int, float)
     for layer in layers:
+        if isinstance(layer.activation.params().get("slope"), Decimal):
+            return True
         for n in layer.neurons:
-            place = f"layer {layer.name!r}, neuron {n.name!r}"
-            for i, w in enumerate(n.weights):
-                yield f"{place}, weight {i}", w
-            yield f"{place}, bias", n.bias
+            if type(n.bias) not in plain and isinstance(n.bias, Decimal):
+                return True
+            for w in n.weights:
+                if type(w) not in plain and isinstance(w, Decimal):
+                    return True
+    return False
 
 
 def _said(value) -> str:
@@ -412,6 +417,8 @@ def _decimal_clash(layers: list, inputs: list | None = None) -> str | None:
     (Python refuses that arithmetic). `inputs` are (name, value) pairs, or None
     for ints (when the network is built). Nothing is computed: one look at each number.
     """
+    if inputs is None and not _has_decimal(layers):  # the usual case: one quick look, no places written
+        return None
     seen: dict[str, str] = {}  # kind -> where it first came from
 
     def meet(kinds: dict[str, str]) -> str | None:
@@ -428,8 +435,12 @@ def _decimal_clash(layers: list, inputs: list | None = None) -> str | None:
             return clash
     for layer in layers:
         here: dict[str, str] = {}
-        for place, v in _numbers([layer]):
-            here.setdefault(_kind(v), f"{place} is {_said(v)}")
+        for n in layer.neurons:
+            for i, v in enumerate(n.weights + [n.bias]):
+                kind = _kind(v)
+                if kind not in here:  # the place is written once per kind
+                    what = f"weight {i}" if i < len(n.weights) else "bias"
+                    here[kind] = f"layer {layer.name!r}, neuron {n.name!r}, {what} is {_said(v)}"
         act = layer.activation
         slope = act.params().get("slope")
         if slope is not None and not isinstance(slope, float):  # a float slope takes the input's kind
