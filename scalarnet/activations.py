@@ -91,6 +91,14 @@ def _short(value) -> str:
     return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
 
 
+def _gap(z, top) -> float:
+    """z - top as a float: a float minus an int beyond a float's range is worked out exactly first."""
+    try:
+        return _float(z - top)
+    except OverflowError:  # 0.0 - 10**400 raises in Python
+        return _float(Fraction(z) - Fraction(top))
+
+
 def _zero_like(z):
     return type(z)(0)
 
@@ -215,7 +223,7 @@ class Softmax(Activation):
         if top == math.inf:  # the infinite values share everything
             count = sum(1 for z in zs if z == math.inf)
             return [1.0 / count if z == math.inf else 0.0 for z in zs]
-        exps = [math.exp(_float(z - top)) for z in zs]  # z - top exact for ints, then a float
+        exps = [math.exp(_gap(z, top)) for z in zs]  # z - top exact for ints, then a float
         total = math.fsum(exps)
         return [e / total for e in exps]
 

@@ -86,6 +86,7 @@ import math
 import numbers
 import struct
 from collections.abc import Iterable, Mapping, Sequence, Sized
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -200,10 +201,11 @@ class CrossEntropy(_ThroughActivation):
     def check(self, targets, names):
         # Targets from float32 (torch.softmax, label smoothing, torch.full((3,), 1/3)) add up to 1
         # only within float32's rounding: allow each target's own rounding, n ulps of 1 in its precision.
-        total = 0
-        for t in targets:
-            total += t
-        if any(not t >= 0 for t in targets) or not abs(total - 1) <= _sum_tolerance(targets):
+        ok = all(t >= 0 and is_finite(t) for t in targets)  # NaN fails t >= 0
+        if ok:  # added exactly: targets of any kind (a float, a Decimal, an int beyond a float) add up
+            total = sum(Fraction(t) for t in targets)
+            ok = abs(total - 1) <= _sum_tolerance(targets)
+        if not ok:
             raise LossError(f"loss {self.name!r}: the targets must be probabilities that add up "
                             f"to 1 (one-hot, like [0, 1, 0]), got {values_text(targets)}")
 
@@ -581,10 +583,24 @@ def gradients(net: Network, x, target, loss: str | Loss = "mse") -> Gradients:
     loss = get_loss(loss)
     targets = _targets(net, target, loss)
     trace = net.trace(x)
+    _check_kinds(loss, trace.output, targets, [n.name for n in net.layers[-1].neurons])
     try:
         return _backward(trace, targets, loss)
     except (ArithmeticError, TypeError):  # e.g. 0.76 - 10**400: Python raises where IEEE says -inf
         raise _backward_error(net, trace, targets) from None
+
+
+def _check_kinds(loss: Loss, outs: list, targets: list, names: list[str]) -> None:
+    """mse subtracts each target from its output: a Decimal cannot meet a float or a Fraction there
+    (the cross-entropies compute with float(t))."""
+    if loss.output_activation is not None:
+        return
+    for name, a, t in zip(names, outs, targets):
+        decimal, other = (a, t) if isinstance(a, Decimal) else (t, a)
+        if isinstance(decimal, Decimal) and isinstance(other, (float, Fraction)):
+            raise NumberError(f"target {name!r} is {t!r} but the output is {a!r}: Decimals compute only "
+                              "with ints and Decimals; give the target in the output's kind of number "
+                              "(Decimal(str(t)), or float(t))")
 
 
 def _backward_error(net: Network, trace: Trace, targets: list) -> NumberError:
@@ -675,6 +691,7 @@ def mean_loss(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss 
             last = net.layers[-1]
             zs = last.weighted_sums(values)
             outs = last.activation.apply(zs)
+            _check_kinds(loss, outs, t, [n.name for n in last.neurons])
             try:
                 total += loss.value(zs, outs, t)
             except (ArithmeticError, TypeError):  # a float output and an int target beyond a float

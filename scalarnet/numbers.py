@@ -74,7 +74,10 @@ def to_number(value: object, place: str) -> Number:
 
 def _from_numpy(value: object) -> object:
     """A numpy scalar (or 0-d array) as a Python int or float; a numpy bool as a bool (refused later)."""
-    item = value.item() if hasattr(value, "item") else value
+    try:
+        item = value.item()
+    except (AttributeError, TypeError, ValueError):  # e.g. an array of several values: not a number
+        return value
     if type(item) in (int, float, bool):
         return item
     if isinstance(value, numbers.Integral):

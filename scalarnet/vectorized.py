@@ -72,6 +72,10 @@ def as_array(values, place: str = "values") -> np.ndarray:
         return array.astype(np.float64)
     if kind == "O" and all(isinstance(v, (int, float, Fraction, Decimal)) and not isinstance(v, bool)
                            for v in array.flat):
+        for v in array.flat:
+            if isinstance(v, Decimal) and not v.is_finite():  # as where numbers enter the engine
+                raise NumberError(f"{place}: {v!r} is not finite: a Decimal must be a finite number "
+                                  "(for infinities and NaN use floats, e.g. float('inf'))")
         return array
     raise NumberError(f"{place}: expected numbers, got an array of {array.dtype}")
 

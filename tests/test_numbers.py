@@ -303,6 +303,15 @@ def test_compare_against_tensors_that_require_grad():
         compare(net, [[3, 5]], against=[layer.to(torch.bfloat16) for layer in layers])
 
 
+@pytest.mark.parametrize("value, shown", [
+    (np.array([1, 2]), r"array\(\[1, 2\]\) \(ndarray\)"), (np.complex64(1), r"\(1\+0j\) \(complex\)"),
+    (np.str_("3"), r"'3' \(str\)"), (np.datetime64("2020-01-01"), r"datetime.date\(2020, 1, 1\) \(date\)"),
+], ids=["array", "complex", "str", "datetime"])
+def test_numpy_values_that_are_not_numbers_are_refused(value, shown):
+    with pytest.raises(NumberError, match=r"input 'x0': expected a number, got " + shown):
+        SUM.forward([value, 1])
+
+
 def test_to_number_keeps_python_numbers():
     from scalarnet.numbers import to_number
 
@@ -332,7 +341,8 @@ ANY_NUMBER = st.one_of(
     st.integers(-5, 5), st.integers(-(10 ** 400), 10 ** 400), st.sampled_from([10 ** 400, -(10 ** 309)]),
     st.floats(allow_nan=True, allow_infinity=True), st.floats(-3, 3),
     st.fractions(max_denominator=10 ** 6), st.decimals(allow_nan=True, allow_infinity=True, places=3),
-    st.decimals(-10, 10, places=2), numpy_scalars())
+    st.decimals(-10, 10, places=2), numpy_scalars(),
+    st.sampled_from([np.array([1.0, 2.0]), np.array(5), np.array(2.5, dtype=np.float32), np.complex128(1), "3"]))
 
 
 @st.composite
@@ -402,3 +412,40 @@ def test_fuzz_python_api_numbers(case):
     if report is not None:
         assert isinstance(report.text(), str)
     call(lambda: train(net, [x], [target], lr=0.1, loss=loss))
+
+
+# -- what the fuzz found -------------------------------------------------------------------------
+
+
+def test_softmax_of_a_huge_int_and_a_float():
+    # 0.0 - 10**400 raised OverflowError inside softmax
+    assert get_activation("softmax").apply([10 ** 400, 0.0]) == [1.0, 0.0]
+    assert get_activation("softmax").apply([0.5, -(10 ** 400)]) == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("target, message", [
+    ([0.0, Decimal("1.000")], None),  # the targets are added exactly: any kinds of number
+    ([10 ** 400, 0], "must be probabilities that add up to 1"),  # was OverflowError
+    ([0.5, math.inf], "must be probabilities that add up to 1"),
+], ids=["float-and-decimal", "huge-int", "inf"])
+def test_cross_entropy_targets_of_any_kind(target, message):
+    net = Network.from_matrices([[[0], [0]]], activations=["softmax"])
+    if message is None:
+        assert gradients(net, [1], target, loss="cross_entropy").loss == math.log(2)
+    else:
+        with pytest.raises(LossError, match=message):
+            gradients(net, [1], target, loss="cross_entropy")
+
+
+def test_mse_target_that_is_a_decimal_for_a_float_output():
+    net = Network.from_matrices([[[0.5]]])
+    with pytest.raises(NumberError, match=r"target 'output' is Decimal\('1'\) but the output is 0.5: Decimals"):
+        gradients(net, [1], [Decimal(1)])
+    with pytest.raises(NumberError, match=r"row 0: target 'output' is Decimal\('1'\)"):
+        train(net, [[1]], [[Decimal(1)]], lr=0.5)
+
+
+def test_vectorized_refuses_a_non_finite_decimal_row():
+    net = Network.from_matrices([[[1, 1]]])
+    with pytest.raises(NumberError, match=r"rows: Decimal\('sNaN'\) is not finite"):
+        vectorized_forward(net, [[0, Decimal("sNaN")]])
