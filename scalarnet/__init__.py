@@ -1,8 +1,5 @@
 """scalarnet: see exactly what a neural network computes, one neuron and one multiply at a time."""
 
-import sys as _sys
-import types as _types
-
 from .activations import ACTIVATIONS, Activation, get_activation
 from .backprop import (LOSSES, Gradients, LayerGradients, Loss, LossError, NeuronGradients, get_loss,
                        gradients, mean_loss, sgd_step, train)
@@ -20,8 +17,8 @@ from .trace import LayerRecord, NeuronRecord, Trace
 # importlib.metadata): public name -> (module, name in it).
 _LAZY = {
     "__version__": ("version", "__version__"),
-    "Report": ("compare", "Report"),
-    "compare": ("compare", "compare"),
+    "Report": ("crosscheck", "Report"),
+    "compare": ("crosscheck", "compare"),
 }
 
 __all__ = [
@@ -36,7 +33,8 @@ __all__ = [
 
 
 # Modules that `scalarnet.NAME` imports when first used (as the eager imports once did).
-_SUBMODULES = ("diagram", "gallery", "interop", "parallel", "player", "rendering", "vectorized")
+_SUBMODULES = ("crosscheck", "diagram", "gallery", "interop", "parallel", "player", "rendering",
+               "vectorized")
 
 
 def __getattr__(name: str):
@@ -57,18 +55,3 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
 
-
-class _Package(_types.ModuleType):
-    """Importing submodule X must not rebind a lazy public name X from the function to the module.
-
-    (Only ``compare`` is a module and the function it exports; with an eager import the
-    function won because the package bound it last.)
-    """
-
-    def __setattr__(self, name: str, value) -> None:
-        if isinstance(value, _types.ModuleType) and _LAZY.get(name, ("",))[0] == name:
-            return
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Package

@@ -25,7 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .errors import NetworkError, NumberError
-from .numbers import Number, is_number
+from .numbers import Number, is_finite, to_number
 
 
 class Activation:
@@ -83,6 +83,22 @@ class Identity(Activation):
         return 1
 
 
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
+def _gap(z, top) -> float:
+    """z - top as a float: a float minus an int beyond a float's range is worked out exactly first."""
+    try:
+        return _float(z - top)
+    except OverflowError:  # 0.0 - 10**400 raises in Python
+        return _float(Fraction(z) - Fraction(top))
+
+
 def _zero_like(z):
     return type(z)(0)
 
@@ -114,9 +130,16 @@ def _same_kind(slope, z):
     # A float slope times a Decimal is a TypeError, and times a Fraction loses
     # exactness: write the slope in the input's own kind of number instead.
     if isinstance(z, Decimal) and not isinstance(slope, Decimal):
+        if isinstance(slope, Fraction):
+            raise NumberError(f"leaky_relu slope {slope!r} meets the Decimal {z!r}: a Decimal computes "
+                              "only with ints and Decimals; give the slope as a Decimal or a float")
         return Decimal(repr(slope))
     if isinstance(z, Fraction) and isinstance(slope, float):
         return Fraction(repr(slope))
+    if isinstance(slope, Decimal) and isinstance(z, (float, Fraction)):
+        raise NumberError(f"leaky_relu slope {slope!r} meets {type(z).__name__} {z!r}: a Decimal "
+                          "computes only with ints and Decimals; use Decimal inputs and weights, "
+                          "or a float slope")
     return slope
 
 
@@ -127,8 +150,10 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, slope: Number = 0.01):
-        if not is_number(slope):
-            raise NumberError(f"leaky_relu slope: expected a number, got {slope!r}")
+        slope = to_number(slope, "leaky_relu slope")
+        if not is_finite(slope) or abs(slope) > _FLOAT_MAX:  # a huge int slope: no float could meet it
+            raise NumberError(f"leaky_relu slope: expected a finite number within a float's range "
+                              f"(about 1.8e308), got {_short(slope)}")
         self.slope = slope
 
     def __call__(self, z):
@@ -198,7 +223,7 @@ class Softmax(Activation):
         if top == math.inf:  # the infinite values share everything
             count = sum(1 for z in zs if z == math.inf)
             return [1.0 / count if z == math.inf else 0.0 for z in zs]
-        exps = [math.exp(_float(z - top)) for z in zs]  # z - top exact for ints, then a float
+        exps = [math.exp(_gap(z, top)) for z in zs]  # z - top exact for ints, then a float
         total = math.fsum(exps)
         return [e / total for e in exps]
 

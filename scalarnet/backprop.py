@@ -14,14 +14,7 @@ neuron and one multiply at a time, and records for every neuron
 
 and, for the network's inputs, `dx`: dL/dx, added up like a hidden dL/da.
 
-The losses (`LOSSES`), each with its value and its derivative dL/da:
-
-- `mse`: L = 1/2 * sum over outputs of (a - t)^2 (summed, not averaged, and
-  halved so that dL/da = a - t). Any output activation.
-- `cross_entropy`: L = -sum t*log(a), for a softmax output layer; the targets
-  are probabilities adding up to 1 (one-hot: [0, 1, 0]).
-- `binary_cross_entropy`: L = -sum (t*log(a) + (1 - t)*log(1 - a)), for a
-  sigmoid output layer; each target is from 0 to 1.
+The losses (`LOSSES`: mse, cross_entropy, binary_cross_entropy) are in `scalarnet.losses`.
 
 The two cross-entropies are differentiated together with their activation:
 their dL/dz is a - t, exact and stable, where going through dL/da (-t/a, or
@@ -83,13 +76,14 @@ and after each epoch. Copy a network first to keep it (`copy.deepcopy(net)`).
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Iterable, Mapping, Sequence, Sized
+from collections.abc import Mapping, Sequence, Sized
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .errors import InputError, ScalarnetError
-from .numbers import Number, check_number, fmt, is_number, operand
+from .errors import InputError, NumberError, ScalarnetError
+from .losses import LOSSES, Loss, LossError, _targets, get_loss
+from .numbers import Number, fmt, is_finite, is_number, operand, to_number
 from .trace import LayerRecord, NeuronRecord, Trace, values_text
 
 if TYPE_CHECKING:
@@ -97,230 +91,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LOSSES", "Gradients", "LayerGradients", "Loss", "LossError", "NeuronGradients",
            "get_loss", "gradients", "mean_loss", "sgd_step", "train"]
-
-
-class LossError(ScalarnetError, ValueError):
-    """A loss that cannot be used: unknown, for another output activation, or given bad targets."""
-
-
-# -- losses ----------------------------------------------------------------------------------
-
-
-class Loss:
-    """A loss: its value and dL/da for one output layer; `output_activation` is the one it needs.
-
-    A loss with an `output_activation` (the cross-entropies) also has `dz`, its
-    gradient through that activation, a - t, which backpropagation uses.
-    """
-
-    __slots__ = ()
-    name = ""
-    #: The output layer's activation the loss is made for (and differentiated through), or None.
-    output_activation: str | None = None
-
-    def check(self, targets: list, names: list[str]) -> None:
-        """Raise LossError if the targets are not values this loss can take."""
-
-    def value(self, zs: list, outs: list, targets: list) -> Number:
-        """L for the output layer's weighted sums `zs`, outputs `outs` and `targets`."""
-        raise NotImplementedError
-
-    def derivative(self, outs: list, targets: list) -> list:
-        """dL/da for each output."""
-        raise NotImplementedError
-
-    def value_text(self, outs: list, targets: list, value: Number, digits: int | None = None) -> str:
-        """`1/2*(182 - 180)^2 = 2`: how the value is worked out."""
-        raise NotImplementedError
-
-    def derivative_text(self, a: Number, t: Number, da: Number, digits: int | None = None) -> str:
-        """`a - t = 182 - 180 = 2`: how one output's dL/da is worked out."""
-        raise NotImplementedError
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(self.name)
-
-    def __repr__(self) -> str:
-        return f"get_loss({self.name!r})"
-
-
-def _half(total):
-    # Half of an int is a Fraction, exact; any other kind of number halves in its own kind.
-    if isinstance(total, numbers.Integral):
-        return Fraction(int(total), 2)
-    return total / 2
-
-
-class MeanSquaredError(Loss):
-    """L = 1/2 * sum (a - t)^2, dL/da = a - t: any output activation, every number type."""
-
-    __slots__ = ()
-    name = "mse"
-
-    def value(self, zs, outs, targets):
-        total = 0
-        for a, t in zip(outs, targets):
-            d = a - t
-            total += d * d
-        return _half(total)
-
-    def derivative(self, outs, targets):
-        return [a - t for a, t in zip(outs, targets)]
-
-    def value_text(self, outs, targets, value, digits=None):
-        terms = [f"({operand(a, digits)} - {operand(t, digits)})^2" for a, t in zip(outs, targets)]
-        inside = terms[0] if len(terms) == 1 else f"({' + '.join(terms)})"
-        return f"1/2*{inside} = {fmt(value, digits)}"
-
-    def derivative_text(self, a, t, da, digits=None):
-        return f"a - t = {fmt(a, digits)} - {operand(t, digits)} = {fmt(da, digits)}"
-
-
-class _ThroughActivation(Loss):
-    """A loss differentiated together with its output activation: dL/dz = a - t."""
-
-    __slots__ = ()
-
-    def dz(self, outs: list, targets: list) -> list:
-        """dL/dz = a - t (for cross_entropy, with targets that add up to 1)."""
-        return [a - float(t) for a, t in zip(outs, targets)]
-
-
-class CrossEntropy(_ThroughActivation):
-    """L = -sum t*log(a) for a softmax output; dL/dz = a - t."""
-
-    __slots__ = ()
-    name = "cross_entropy"
-    output_activation = "softmax"
-
-    def check(self, targets, names):
-        total = 0
-        for t in targets:
-            total += t
-        if any(not t >= 0 for t in targets) or not abs(total - 1) <= 1e-9:
-            raise LossError(f"loss {self.name!r}: the targets must be probabilities that add up "
-                            f"to 1 (one-hot, like [0, 1, 0]), got {values_text(targets)}")
-
-    def value(self, zs, outs, targets):
-        # -sum t*log(softmax(z)) = sum t*(logsumexp(z) - z): no log of a rounded-off 0
-        zs = [float(z) for z in zs]
-        top = max(zs)
-        lse = top + math.log(math.fsum(math.exp(z - top) for z in zs))
-        return math.fsum(float(t) * (lse - z) for z, t in zip(zs, targets) if t != 0)
-
-    def derivative(self, outs, targets):
-        return [_divide(0 - float(t), a) for a, t in zip(outs, targets)]
-
-    def value_text(self, outs, targets, value, digits=None):
-        terms = [f"{operand(t, digits)}*log({fmt(a, digits)})" for a, t in zip(outs, targets)]
-        return f"-({' + '.join(terms)}) = {fmt(value, digits)}"
-
-    def derivative_text(self, a, t, da, digits=None):
-        return f"-t/a = -{operand(t, digits)}/{operand(a, digits)} = {fmt(da, digits)}"
-
-
-class BinaryCrossEntropy(_ThroughActivation):
-    """L = -sum (t*log(a) + (1 - t)*log(1 - a)) for a sigmoid output; dL/dz = a - t."""
-
-    __slots__ = ()
-    name = "binary_cross_entropy"
-    output_activation = "sigmoid"
-
-    def check(self, targets, names):
-        for name, t in zip(names, targets):
-            if not 0 <= t <= 1:
-                raise LossError(f"loss {self.name!r}: target {name!r} must be from 0 to 1, "
-                                f"got {fmt(t)}")
-
-    def value(self, zs, outs, targets):
-        # -(t*log(s(z)) + (1 - t)*log(1 - s(z))) = max(z, 0) - z*t + log(1 + e^-|z|)
-        terms = []
-        for z, t in zip(zs, targets):
-            z = float(z)
-            terms.append(max(z, 0.0) - z * float(t) + math.log1p(math.exp(-abs(z))))
-        return math.fsum(terms)
-
-    def derivative(self, outs, targets):
-        return [_divide(a - float(t), a * (1 - a)) for a, t in zip(outs, targets)]
-
-    def value_text(self, outs, targets, value, digits=None):
-        terms = [f"{operand(t, digits)}*log({fmt(a, digits)}) + (1 - {operand(t, digits)})"
-                 f"*log(1 - {fmt(a, digits)})" for a, t in zip(outs, targets)]
-        return f"-({' + '.join(terms)}) = {fmt(value, digits)}"
-
-    def derivative_text(self, a, t, da, digits=None):
-        t_text = operand(t, digits)
-        return (f"(a - t)/(a*(1 - a)) = ({fmt(a, digits)} - {t_text})/({operand(a, digits)}"
-                f"*(1 - {operand(a, digits)})) = {fmt(da, digits)}")
-
-
-def _divide(numerator: float, denominator: float) -> float:
-    """numerator / denominator, with a saturated probability's 0 giving 0 or an infinity, not an error."""
-    if denominator == 0:
-        return 0.0 if numerator == 0 else math.copysign(math.inf, numerator)
-    return numerator / denominator
-
-
-_KINDS = {cls.name: cls for cls in (BinaryCrossEntropy, CrossEntropy, MeanSquaredError)}
-
-#: The loss names scalarnet knows, sorted.
-LOSSES = tuple(sorted(_KINDS))
-
-
-def get_loss(name: str | Loss = "mse") -> Loss:
-    """The loss called `name`.
-
-    >>> get_loss("mse").value([182], [182], [180])
-    Fraction(2, 1)
-    >>> get_loss("mae")
-    Traceback (most recent call last):
-    ...
-    scalarnet.backprop.LossError: unknown loss 'mae' (known: binary_cross_entropy, cross_entropy, mse)
-    """
-    if isinstance(name, Loss):
-        return name
-    if not isinstance(name, str) or name not in _KINDS:
-        raise LossError(f"unknown loss {name!r} (known: {', '.join(LOSSES)})")
-    return _KINDS[name]()
-
-
-def _check_output(loss: Loss, activation_name: str, layer_name: str) -> None:
-    need = loss.output_activation
-    if need is None or activation_name == need:
-        return
-    others = [f"{other!r} with {_KINDS[other].output_activation}" for other in LOSSES
-              if other != loss.name and _KINDS[other].output_activation]
-    raise LossError(f"loss {loss.name!r} is for a {need} output layer, but layer {layer_name!r} "
-                    f"has {activation_name} (use {', '.join(others)}, 'mse' with any other)")
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}" if n == 1 else f"{n} {what}s"
-
-
-def _targets(net: Network, target, loss: Loss) -> list:
-    """The target values as a list, one per output neuron, checked for `loss`."""
-    output = net.layers[-1]
-    _check_output(loss, output.activation.name, output.name)
-    names = [n.name for n in output.neurons]
-    if hasattr(target, "tolist"):  # a numpy array
-        target = target.tolist()
-    if isinstance(target, (str, bytes, Mapping)) or not isinstance(target, Iterable):
-        raise InputError(f"network {net.name!r}: expected the target values as a list, one per "
-                         f"output ({', '.join(names)}), got {target!r}")
-    values = list(target)
-    if len(values) != len(names):
-        raise InputError(f"network {net.name!r}: {_count(len(values), 'target value')} but the "
-                         f"output layer {output.name!r} has {_count(len(names), 'neuron')} "
-                         f"({', '.join(names)})")
-    for name, v in zip(names, values):
-        if not is_number(v):
-            check_number(v, f"target {name!r}")
-    loss.check(values, names)
-    return values
 
 
 # -- the gradient records ----------------------------------------------------------------------
@@ -582,11 +352,44 @@ def gradients(net: Network, x, target, loss: str | Loss = "mse") -> Gradients:
     >>> gradients(load("tutorial-deep"), [3, 5], [0, 1], loss="cross_entropy")
     Traceback (most recent call last):
     ...
-    scalarnet.backprop.LossError: loss 'cross_entropy' is for a softmax output layer, but layer 'output' has identity (use 'binary_cross_entropy' with sigmoid, 'mse' with any other)
+    scalarnet.losses.LossError: loss 'cross_entropy' is for a softmax output layer, but layer 'output' has identity (use 'binary_cross_entropy' with sigmoid, 'mse' with any other)
     """
     loss = get_loss(loss)
     targets = _targets(net, target, loss)
-    return _backward(net.trace(x), targets, loss)
+    trace = net.trace(x)
+    _check_kinds(loss, trace.output, targets, [n.name for n in net.layers[-1].neurons])
+    try:
+        return _backward(trace, targets, loss)
+    except (ArithmeticError, TypeError):  # e.g. 0.76 - 10**400: Python raises where IEEE says -inf
+        raise _backward_error(net, trace, targets) from None
+
+
+def _check_kinds(loss: Loss, outs: list, targets: list, names: list[str]) -> None:
+    """mse subtracts each target from its output: a Decimal cannot meet a float or a Fraction there
+    (the cross-entropies compute with float(t))."""
+    if loss.output_activation is not None:
+        return
+    for name, a, t in zip(names, outs, targets):
+        decimal, other = (a, t) if isinstance(a, Decimal) else (t, a)
+        if isinstance(decimal, Decimal) and isinstance(other, (float, Fraction)):
+            raise NumberError(f"target {name!r} is {t!r} but the output is {a!r}: Decimals compute only "
+                              "with ints and Decimals; give the target in the output's kind of number "
+                              "(Decimal(str(t)), or float(t))")
+
+
+def _backward_error(net: Network, trace: Trace, targets: list) -> NumberError:
+    """The error for a backward pass that Python's arithmetic refuses: an int (or Fraction) beyond
+    a float's range meets a float, in a target or in a weight the gradients go back through."""
+    names = [n.name for n in net.layers[-1].neurons]
+    rule = ("an int beyond a float's range (about 1.8e308) meets a float; use ints and Fractions "
+            "only, or floats only")
+    for name, t, a in zip(names, targets, trace.output):
+        if isinstance(a, float) and not isinstance(t, float) and abs(t) > _FLOAT_MAX:
+            return NumberError(f"target {name!r}: {rule}")
+    return NumberError(f"network {net.name!r}, backward pass: {rule}")
+
+
+_FLOAT_MAX = 1.7976931348623157e308
 
 
 def _backward(trace: Trace, targets: list, loss: Loss) -> Gradients:
@@ -610,9 +413,13 @@ def _backward(trace: Trace, targets: list, loss: Loss) -> Gradients:
 # -- training ----------------------------------------------------------------------------------
 
 
-def _check_lr(lr) -> None:
-    if not is_number(lr) or not lr > 0 or not math.isfinite(lr):
+def _check_lr(lr) -> Number:
+    """lr as a Python number (a numpy float would turn every weight into one), checked."""
+    if type(lr).__module__ == "numpy" and is_number(lr):
+        lr = to_number(lr, "lr")
+    if not is_number(lr) or not lr > 0 or not is_finite(lr):
         raise InputError(f"lr: expected a positive number, got {lr!r}")
+    return lr
 
 
 def sgd_step(net: Network, x, target, lr: Number, loss: str | Loss = "mse") -> Gradients:
@@ -629,12 +436,18 @@ def sgd_step(net: Network, x, target, lr: Number, loss: str | Loss = "mse") -> G
     >>> net.layers[0].neurons[0]  # w - 0.25*x*(3 - 5), bias - 0.25*(3 - 5)
     Neuron('output', [1.5, 2.0], bias=0.5)
     """
-    _check_lr(lr)
+    lr = _check_lr(lr)
     g = gradients(net, x, target, loss)
-    for layer, grads in zip(net.layers, g.layers):
-        for neuron, n in zip(layer.neurons, grads.neurons):
-            neuron.weights = [w - lr * d for w, d in zip(neuron.weights, n.dw)]
-            neuron.bias = neuron.bias - lr * n.dbias
+    pairs = [(neuron, n) for layer, grads in zip(net.layers, g.layers)
+             for neuron, n in zip(layer.neurons, grads.neurons)]
+    try:  # every new value first, so that a refused one changes nothing
+        updates = [([w - lr * d for w, d in zip(neuron.weights, n.dw)], neuron.bias - lr * n.dbias)
+                   for neuron, n in pairs]
+    except (ArithmeticError, TypeError) as e:  # a float lr and Decimal gradients; 10**400 and a float
+        raise NumberError(f"lr {lr!r}: {e}; give lr in the network's kind of number (a Decimal for "
+                          "Decimal weights), and keep ints beyond a float's range away from floats") from None
+    for (neuron, _), (new_weights, new_bias) in zip(pairs, updates):
+        neuron.weights, neuron.bias = new_weights, new_bias
     return g
 
 
@@ -651,7 +464,13 @@ def mean_loss(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss 
                 values = layer(values)
             last = net.layers[-1]
             zs = last.weighted_sums(values)
-            total += loss.value(zs, last.activation.apply(zs), t)
+            outs = last.activation.apply(zs)
+            _check_kinds(loss, outs, t, [n.name for n in last.neurons])
+            try:
+                total += loss.value(zs, outs, t)
+            except (ArithmeticError, TypeError):  # a float output and an int target beyond a float
+                raise NumberError(f"loss {loss.name!r}: an int beyond a float's range (about 1.8e308) "
+                                  "meets a float; use ints and Fractions only, or floats only") from None
         except ScalarnetError as e:
             raise type(e)(f"row {r}: {e}") from None
     return total / len(rows)
@@ -682,7 +501,7 @@ def train(net: Network, rows: Sequence, targets: Sequence, lr: Number, epochs: i
     >>> [round(w, 3) for w in net.layers[0].neurons[0].weights], round(net.layers[0].neurons[0].bias, 3)
     ([2.0], 1.0)
     """
-    _check_lr(lr)
+    lr = _check_lr(lr)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise InputError(f"epochs: expected a whole number of at least 1, got {epochs!r}")
     history = [mean_loss(net, rows, targets, loss)]

@@ -161,7 +161,7 @@ def _json(data) -> str:
         return json.dumps(data, default=str)
     except ValueError:  # an int longer than str() writes
         raise CLIError(f"--json: an int of more than {sys.get_int_max_str_digits()} digits cannot "
-                       "be written as JSON (without --json it prints in full)") from None
+                       "be written as JSON (without --json its first and last digits and its length are printed)") from None
 
 
 def _jobs(text: str) -> int:
@@ -240,7 +240,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare
+    from .crosscheck import compare
 
     net = load_net(args)
     report = compare(net, all_rows(args, net), against=args.against, rtol=args.rtol,
@@ -413,6 +413,7 @@ def cmd_step(args: argparse.Namespace) -> int:
     net = load_net(args)
     x = one_input(args, net)
     target = None if args.target is None else [parse_number(t, "--target") for t in args.target]
+    net.trace(x)  # a pass that cannot be computed (e.g. 10**400 * 1.5) is one line, before any prompt
     if args.frames or args.html:
         return _step_pictures(args, net, x, target)
     from . import cli_step
@@ -551,8 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "rows x width, named by layer; default: scalarnet's own numpy pass")
     p.add_argument("--rtol", type=float, help="relative tolerance (default by dtype: 1e-9 for "
                    "float64, 1e-5 for float32)")
-    p.add_argument("--atol", type=float, help="absolute tolerance (default 1e-12 for float64, "
-                   "1e-7 for float32)")
+    p.add_argument("--atol", type=float, help="absolute tolerance (default: the dtype's smallest "
+                   "normal number, 2.2e-308 for float64, 1.2e-38 for float32)")
     p.add_argument("--digits", type=_digits, default=6,
                    help="significant digits for floats in the arithmetic line (default 6)")
     p.set_defaults(func=cmd_compare)

@@ -64,7 +64,7 @@ class Layer:
         """Each neuron's z, in order."""
         try:
             return [n.weighted_sum(inputs) for n in self.neurons]
-        except (OverflowError, TypeError):
+        except (ArithmeticError, TypeError):  # OverflowError, and decimal's Overflow, are ArithmeticErrors
             raise self.arithmetic_error(inputs) from None
 
     def __call__(self, inputs: Sequence[Number]) -> list:
@@ -72,7 +72,9 @@ class Layer:
 
     def arithmetic_error(self, inputs: Sequence[Number]) -> NumberError:
         """The error naming the neuron whose sum Python refuses: a float times an int beyond a
-        float's range (OverflowError, where IEEE would say inf), or a Decimal times a float."""
+        float's range (OverflowError, where IEEE would say inf), a Decimal times a float (a
+        network changed after it was built: Network checks that once), or a Decimal beyond
+        the decimal context's exponent limit."""
         for n in self.neurons:
             place = f"layer {self.name!r}, neuron {n.name!r}"
             try:
@@ -80,6 +82,9 @@ class Layer:
             except OverflowError:  # e.g. 1.5 * 10**400: int too large to convert to float
                 return NumberError(f"{place}: an int beyond a float's range (about 1.8e308) meets a "
                                    "float; use ints and Fractions only, or floats only")
+            except ArithmeticError as e:  # decimal.Overflow: beyond the context's Emax
+                return NumberError(f"{place}: a Decimal beyond the decimal context's limits ({e!r}); "
+                                   "use ints or floats for numbers this large")
             except TypeError as e:  # Python refuses Decimal * float (and Decimal * Fraction)
                 return NumberError(f"{place}: {e}; a Decimal computes only with ints and "
                                    "Decimals (tanh, sigmoid and softmax give floats): use Decimal "

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from fractions import Fraction
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 
 from .activations import Activation, get_activation
 from .backprop import Gradients, Loss, gradients
 from .pdbstop import forward_with_breakpoint
-from .errors import InputError, NetworkError, ScalarnetError
+from .errors import InputError, NetworkError, NumberError, ScalarnetError
 from .layer import Layer
 from .neuron import Neuron
-from .numbers import Number, check_number, is_number
+from .numbers import Number, to_number
 from .steps import Step, steps
 from .trace import LayerRecord, NeuronRecord, Trace, find_neurons, known_names, split_path
 
@@ -68,6 +70,9 @@ class Network:
                 first = layer.neurons[0]
                 raise NetworkError(f"layer {layer.name!r}, neuron {first.name!r}: {layer.n_inputs} "
                                    f"weights but the layer before has {len(before)} outputs")
+        clash = _decimal_clash(layers)  # checked once here, not at each multiply
+        if clash:
+            raise NetworkError(f"network {name!r}: {clash}")
         self.name = name
         self.inputs = inputs
         self.layers = layers
@@ -107,6 +112,10 @@ class Network:
             if m is None:
                 raise NetworkError(f"tutorial weights: key {key!r} is not a node name "
                                    "(expected node0, node1, ... or node0_0, node1_0, ..., and output)")
+            if max(len(m[g] or "") for g in ("l", "i", "oi")) > _MAX_INDEX_DIGITS:  # int() would refuse 4300
+                shown = f"{key[:24]!r}... ({len(key)} characters)" if len(key) > 40 else repr(key)
+                raise NetworkError(f"tutorial weights: key {shown} has a node number of more than "
+                                   f"{_MAX_INDEX_DIGITS} digits (expected node0, node1, ..., output)")
             if m["out"]:
                 nodes, i = outputs, int(m["oi"] or 0)
             elif m["i"] is not None:
@@ -198,10 +207,22 @@ class Network:
         if len(values) != len(names):
             raise InputError(f"network {self.name!r}: {_count(len(values), 'input value')} but "
                              f"the network has {_count(len(names), 'input')} ({expected})")
-        for name, v in zip(names, values):
-            if not is_number(v):  # write the place only for the error
-                check_number(v, f"input {name!r}")
+        decimal = False
+        for i, v in enumerate(values):
+            kind = type(v)
+            if kind is int or kind is float:
+                continue
+            v = values[i] = to_number(v, f"input {names[i]!r}")  # the place is written only here
+            decimal = decimal or isinstance(v, Decimal)
+        if decimal:  # the only case that needs a look at the weights
+            self._check_decimal_input(values)
         return values
+
+    def _check_decimal_input(self, values: list) -> None:
+        """A Decimal input computes only with ints and Decimals: the other inputs and the weights it meets."""
+        clash = _decimal_clash(self.layers, list(zip(self.inputs, values)))
+        if clash:
+            raise NumberError(clash)
 
     def forward(self, x: Sequence[Number] | Mapping[str, Number],
                 breakpoint_at: str | None = None) -> list:
@@ -253,7 +274,7 @@ class Network:
                     record.neurons.append(NeuronRecord(record, i, neuron.name, neuron.weights,
                                                        products, neuron.bias, z, None))
                     zs.append(z)
-            except (OverflowError, TypeError):
+            except (ArithmeticError, TypeError):
                 raise layer.arithmetic_error(values) from None
             record.z = zs
             record.a = layer.activation.apply(zs)
@@ -323,6 +344,8 @@ class Network:
         return diagram(self).to_svg()
 
 
+_MAX_INDEX_DIGITS = 9  # a billion nodes in a layer is more than any network file holds
+
 _TUTORIAL_KEY = re.compile(r"node(?P<l>\d+)(?:_(?P<i>\d+))?|(?P<out>output)(?:_?(?P<oi>\d+))?")
 
 
@@ -352,6 +375,87 @@ def _layer(name: str, names_weights: list, biases, activation) -> Layer:
         if not message.startswith("layer "):
             message = f"layer {name!r}, {message}"
         raise type(e)(message) from None
+
+
+_DECIMAL_RULE = ("Decimals compute only with ints and Decimals (Python refuses a Decimal times a float "
+                 "or a Fraction): make every number a Decimal, Decimal(str(x)), or every one a float, "
+                 "float(x)")
+
+_FLOAT_ACTIVATIONS = ("sigmoid", "softmax", "tanh")  # they turn any number into a float
+
+
+def _kind(value) -> str:
+    """The kind of number a value is, as far as mixing goes: "int", "float", "Fraction" or "Decimal"."""
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, Fraction):
+        return "Fraction"
+    return "Decimal" if isinstance(value, Decimal) else "int"
+
+
+def _has_decimal(layers: list) -> bool:
+    """Whether any weight, bias or slope is a Decimal (ints and floats are passed over by type)."""
+    plain = (int, float)
+    for layer in layers:
+        if isinstance(layer.activation.params().get("slope"), Decimal):
+            return True
+        for n in layer.neurons:
+            if type(n.bias) not in plain and isinstance(n.bias, Decimal):
+                return True
+            for w in n.weights:
+                if type(w) not in plain and isinstance(w, Decimal):
+                    return True
+    return False
+
+
+def _said(value) -> str:
+    kind = _kind(value)
+    return repr(value) if kind in ("Decimal", "int") else f"the {kind} {value!r}"
+
+
+def _decimal_clash(layers: list, inputs: list | None = None) -> str | None:
+    """Where a Decimal would meet a float or a Fraction in a pass, or None.
+
+    Follows the kinds of number through the layers, the way the values would go:
+    ints join anything, a float and a Fraction give a float, tanh, sigmoid and
+    softmax give floats; a Decimal meeting a float or a Fraction is the clash
+    (Python refuses that arithmetic). `inputs` are (name, value) pairs, or None
+    for ints (when the network is built). Nothing is computed: one look at each number.
+    """
+    if inputs is None and not _has_decimal(layers):  # the usual case: one quick look, no places written
+        return None
+    seen: dict[str, str] = {}  # kind -> where it first came from
+
+    def meet(kinds: dict[str, str]) -> str | None:
+        for kind, where in kinds.items():
+            seen.setdefault(kind, where)
+        if "Decimal" in seen and ("float" in seen or "Fraction" in seen):
+            other = seen["float"] if "float" in seen else seen["Fraction"]
+            return f"{seen['Decimal']} but {other}: {_DECIMAL_RULE}"
+        return None
+
+    for name, v in inputs or []:
+        clash = meet({_kind(v): f"input {name!r} is {_said(v)}"})
+        if clash:
+            return clash
+    for layer in layers:
+        here: dict[str, str] = {}
+        for n in layer.neurons:
+            for i, v in enumerate(n.weights + [n.bias]):
+                kind = _kind(v)
+                if kind not in here:  # the place is written once per kind
+                    what = f"weight {i}" if i < len(n.weights) else "bias"
+                    here[kind] = f"layer {layer.name!r}, neuron {n.name!r}, {what} is {_said(v)}"
+        act = layer.activation
+        slope = act.params().get("slope")
+        if slope is not None and not isinstance(slope, float):  # a float slope takes the input's kind
+            here.setdefault(_kind(slope), f"layer {layer.name!r}, leaky_relu slope is {_said(slope)}")
+        clash = meet(here)
+        if clash:
+            return clash
+        if act.name in _FLOAT_ACTIVATIONS:  # from here on the values are floats
+            seen = {"float": f"layer {layer.name!r} has {act.name}, which gives floats"}
+    return None
 
 
 def _count(n: int, what: str) -> str:

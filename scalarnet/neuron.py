@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .activations import Activation, get_activation
 from .errors import InputError, NetworkError
-from .numbers import Number, check_number
+from .numbers import Number, to_number
 
 
 class Neuron:
@@ -19,7 +19,8 @@ class Neuron:
     0
 
     Weights and bias keep their type: ints give ints, floats floats, and
-    `Fraction` or `Decimal` stay exact. A neuron checks the number of inputs
+    `Fraction` or `Decimal` stay exact; numpy scalars become the Python int or
+    float they hold. A neuron checks the number of inputs
     before it multiplies anything: nothing is silently left out.
     """
 
@@ -33,12 +34,13 @@ class Neuron:
             raise NetworkError(f"neuron {name!r}: weights must be a list of numbers, got {weights!r}")
         if not weights:
             raise NetworkError(f"neuron {name!r}: no weights (it needs one per input)")
+        weights = list(weights)
         for i, w in enumerate(weights):
-            check_number(w, f"neuron {name!r}, weight {i}")
-        check_number(bias, f"neuron {name!r}, bias")
+            if type(w) is not int and type(w) is not float:  # the place is written only when needed
+                weights[i] = to_number(w, f"neuron {name!r}, weight {i}")
         self.name = name
-        self.weights = list(weights)
-        self.bias = bias
+        self.weights = weights
+        self.bias = to_number(bias, f"neuron {name!r}, bias")
         self.activation = get_activation(activation)
 
     def _check(self, inputs: Sequence[Number]) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Union
 
@@ -15,6 +16,9 @@ Number = Union[int, float, Fraction, Decimal]
 
 #: The most significant digits worth asking for: a float's shortest round-trip form never needs more.
 MAX_DIGITS = 17
+
+#: Ints (and a Fraction's numerator and denominator) of more digits print as `1234...5678 (4000 digits)`.
+MAX_INT_DIGITS = 50
 
 
 def is_number(value: object) -> bool:
@@ -38,6 +42,49 @@ def check_number(value: object, place: str) -> None:
     """
     if not is_number(value):
         raise NumberError(f"{place}: expected a number, got {value!r} ({type(value).__name__})")
+
+
+def to_number(value: object, place: str) -> Number:
+    """`value` as a number the engine computes with, checked: where numbers enter scalarnet.
+
+    numpy scalars become the Python number they hold (numpy ints an `int`, numpy floats
+    a `float`), so that nothing is computed in uint8 or float32; bools (numpy's too) and
+    anything else that is not a real number raise NumberError naming `place`, and so
+    does a Decimal infinity or NaN (floats have IEEE infinities and NaN; Decimals trap).
+
+    >>> import fractions
+    >>> to_number(fractions.Fraction(1, 3), "x"), to_number(2, "x")
+    (Fraction(1, 3), 2)
+    >>> to_number(Decimal("Infinity"), "input 'x0'")
+    Traceback (most recent call last):
+    ...
+    scalarnet.errors.NumberError: input 'x0': Decimal('Infinity') is not finite: a Decimal must be a finite number (for infinities and NaN use floats, e.g. float('inf'))
+    """
+    kind = type(value)
+    if kind is int or kind is float:  # the common case, first and cheap
+        return value
+    if kind.__module__ == "numpy":  # detected without importing numpy: the engine never does
+        value = _from_numpy(value)
+    check_number(value, place)
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise NumberError(f"{place}: {value!r} is not finite: a Decimal must be a finite number "
+                          "(for infinities and NaN use floats, e.g. float('inf'))")
+    return value
+
+
+def _from_numpy(value: object) -> object:
+    """A numpy scalar (or 0-d array) as a Python int or float; a numpy bool as a bool (refused later)."""
+    try:
+        item = value.item()
+    except (AttributeError, TypeError, ValueError):  # e.g. an array of several values: not a number
+        return value
+    if type(item) in (int, float, bool):
+        return item
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):  # e.g. numpy.longdouble, whose item() is itself
+        return float(value)
+    return item
 
 
 def is_finite(value: object) -> bool:
@@ -70,10 +117,11 @@ def fmt(value: object, digits: int | None = None) -> str:
     """
     if isinstance(value, bool) or not isinstance(value, float):
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            try:
-                return str(int(value))
-            except ValueError:  # more digits than str() writes (sys.get_int_max_str_digits)
-                return str(Decimal(int(value)))
+            return _int_text(int(value))
+        if isinstance(value, Fraction):
+            if value.denominator == 1:
+                return _int_text(value.numerator)
+            return f"{_int_text(value.numerator)}/{_int_text(value.denominator)}"
         return str(value)
     if not math.isfinite(value) or digits is None:
         return repr(float(value))
@@ -83,6 +131,38 @@ def fmt(value: object, digits: int | None = None) -> str:
     if not any(c in text for c in ".en"):  # keep a float looking like a float
         text += ".0"
     return text
+
+
+def _int_text(n: int) -> str:
+    """An int in full up to MAX_INT_DIGITS digits, else its first and last four digits and its length.
+
+    >>> _int_text(-2 ** 200)
+    '-1606...1376 (61 digits)'
+    """
+    if -10 ** MAX_INT_DIGITS < n < 10 ** MAX_INT_DIGITS:
+        return str(n)
+    sign, n = ("-", -n) if n < 0 else ("", n)
+    count = int(n.bit_length() * 0.30102999566398120)  # log10(2): the count, or one less
+    unit = _power_of_ten(count - 4)
+    if n >= unit * 10 ** 4:
+        count, unit = count + 1, unit * 10
+    # n // unit is a long division, slow for 100,000 digits: estimate the head from n's leading
+    # bits in 30-digit decimal arithmetic, then make it exact with two multiplications
+    with localcontext() as ctx:
+        ctx.prec = 30
+        shift = max(n.bit_length() - 100, 0)
+        head = int((Decimal(n >> shift) * Decimal(2) ** shift).scaleb(4 - count))
+    while head * unit > n:
+        head -= 1
+    while (head + 1) * unit <= n:
+        head += 1
+    return f"{sign}{head}...{n % 10 ** 4:04d} ({count} digits)"
+
+
+@functools.lru_cache(maxsize=64)
+def _power_of_ten(k: int) -> int:
+    # 10**100000 takes about 20 ms: a trace of huge ints writes numbers of the same length often
+    return 10 ** k
 
 
 def operand(value: object, digits: int | None = None) -> str:

@@ -204,7 +204,7 @@ def _walk(net: Network, values: list, granularity: str, digits: int | None, keep
                     total = _total(products)
                     nrec = NeuronRecord(record, ni, name, weights, products, bias, None, None)
                 nrec.z = z = total + bias
-            except (OverflowError, TypeError):
+            except (ArithmeticError, TypeError):  # e.g. 1.5 * 10**400: as trace says it
                 raise layer.arithmetic_error(values) from None
             at = _Place(layer.name, li, ni, name, act, values, weights, inputs, done, digits, keep, nrec)
             places.append(at)

@@ -52,7 +52,8 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from .backprop import Loss, _check_lr, _check_output, _check_rows, _targets, get_loss
+from .backprop import _check_lr, _check_rows
+from .losses import Loss, _check_output, _targets, get_loss
 from .errors import InputError, ScalarnetError
 from .network import Network
 from .numbers import Number, is_finite

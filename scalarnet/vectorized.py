@@ -28,7 +28,7 @@ Dtypes, chosen from the values so that ints stay ints as in the engine:
 numpy's matrix product sums in its own order (blocked, maybe with fused
 multiply-adds), so float results differ from the engine's left-to-right sum by
 a few units in the last place of the *sum of the magnitudes*: see
-`scalarnet.compare` for how that is tolerated.
+`scalarnet.crosscheck` for how that is tolerated.
 """
 
 from __future__ import annotations
@@ -72,6 +72,10 @@ def as_array(values, place: str = "values") -> np.ndarray:
         return array.astype(np.float64)
     if kind == "O" and all(isinstance(v, (int, float, Fraction, Decimal)) and not isinstance(v, bool)
                            for v in array.flat):
+        for v in array.flat:
+            if isinstance(v, Decimal) and not v.is_finite():  # as where numbers enter the engine
+                raise NumberError(f"{place}: {v!r} is not finite: a Decimal must be a finite number "
+                                  "(for infinities and NaN use floats, e.g. float('inf'))")
         return array
     raise NumberError(f"{place}: expected numbers, got an array of {array.dtype}")
 
@@ -146,13 +150,28 @@ class Pass:
         return self.z[k], self.a[k]
 
 
-def forward(net: Network | Matrices, rows) -> Pass:
+def forward(net: Network | Matrices, rows, dtype: str | None = None) -> Pass:
     """Every layer's weighted sums and activations for a batch of rows, as matrix products.
 
     `rows` is a (rows, inputs) table: a 2-D array or a list of lists in input order.
+    `dtype` ("float32", "float64", "float16") computes the whole pass in that float
+    type instead (weights, biases and rows converted first): a reference pass in the
+    precision a model runs in.
+
+    >>> from scalarnet import load
+    >>> forward(load("tutorial-deep"), [[3, 5]], dtype="float32").output
+    array([[182.]], dtype=float32)
     """
     m = net if isinstance(net, Matrices) else matrices(net)
     x = as_array(rows, "rows")
+    if dtype is not None:
+        if dtype not in ("float16", "float32", "float64"):
+            raise InputError(f"dtype: expected float16, float32 or float64, got {dtype!r}")
+        with np.errstate(over="ignore"):  # beyond the dtype's range is an infinity, as in IEEE
+            x = as_float(x).astype(dtype)
+            m = Matrices([as_float(w).astype(dtype) for w in m.weights],
+                         [as_float(b).astype(dtype) for b in m.biases], m.activations,
+                         m.layer_names, m.neuron_names, m.input_names, m.name)
     n_inputs = len(m.input_names)
     if x.ndim != 2 or x.shape[1] != n_inputs:
         raise InputError(f"rows: shape {x.shape} but the network reads (rows, {n_inputs}) "
@@ -168,17 +187,43 @@ def forward(net: Network | Matrices, rows) -> Pass:
 
 
 def affine(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """z = a @ w.T + b for a batch: a is (rows, n_in), w (n_out, n_in), b (n_out,)."""
+    """z = a @ w.T + b for a batch: a is (rows, n_in), w (n_out, n_in), b (n_out,).
+
+    Object arrays (Python ints beyond int64, Fractions, Decimals) never reach numpy's
+    matrix product: an exception inside it can crash the process. Where floats meet
+    them, they are converted to floats first (an int beyond a float's range becoming
+    an infinity, as in IEEE arithmetic); otherwise the sums are Python's own, left to
+    right as in the engine, and a Decimal meeting a float is a NumberError.
+    """
     kinds = a.dtype.kind + w.dtype.kind + b.dtype.kind
     if kinds == "iii" and _may_overflow(a, w, b):
         a, w, b = a.astype(object), w.astype(object), b.astype(object)
     elif "f" in kinds and "O" in kinds:
         # exact numbers meeting floats give floats anyway; converting first lets a Decimal
         # meet a float too (Decimal * float is a TypeError)
-        a, w, b = _as_float(a), _as_float(w), _as_float(b)
+        a, w, b = as_float(a), as_float(w), as_float(b)
+    if "O" in a.dtype.kind + w.dtype.kind + b.dtype.kind:
+        return _exact_affine(a, w, b)
     # (rows, n_in) @ (n_in, n_out) -> (rows, n_out); + (n_out,) broadcasts over the rows
     with np.errstate(invalid="ignore", over="ignore"):  # inf*0 is NaN here as in the engine, silently
         return a @ w.T + b
+
+
+def _exact_affine(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ w.T + b in Python numbers, each sum left to right from 0 as a neuron adds it."""
+    rows, weights, biases = a.tolist(), w.tolist(), b.tolist()
+    out = np.empty((len(rows), len(weights)), dtype=object)  # (rows, n_out)
+    try:
+        for r, x in enumerate(rows):
+            for j, (ws, bias) in enumerate(zip(weights, biases)):
+                total = 0
+                for xi, wi in zip(x, ws):
+                    total += xi * wi
+                out[r, j] = total + bias
+    except (ArithmeticError, TypeError) as e:  # Decimal * float, 1.5 * 10**400, a Decimal overflow
+        raise NumberError(f"row {r}, neuron {j}: {e} (Decimals compute only with ints and Decimals; "
+                          "an int beyond a float's range cannot meet a float)") from None
+    return out
 
 
 def _may_overflow(a: np.ndarray, w: np.ndarray, b: np.ndarray) -> bool:
@@ -209,20 +254,31 @@ def activate(activation: Activation | str, z: np.ndarray) -> np.ndarray:
         # IEEE results without a RuntimeWarning, as in the engine (2*(-1e308) is -inf, silently)
         with np.errstate(invalid="ignore", over="ignore"):
             return _relu(z) if name == "relu" else _leaky_relu(z, act.slope)
-    f = _as_float(z)
+    f = as_float(z)
     if name == "tanh":
         return np.tanh(f)
     if name == "sigmoid":
-        # exp of -|z| never overflows: 1/(1+e^-z) for z >= 0, e^z/(1+e^z) below
-        e = np.exp(-np.abs(f))
-        return np.where(f >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return _sigmoid(f)
     if name == "softmax":
         return _softmax(f)
     raise NetworkError(f"vectorized: no numpy version of activation {name!r}")
 
 
-def _as_float(z: np.ndarray) -> np.ndarray:
-    return z.astype(np.float64) if z.dtype != np.float64 else z
+def as_float(z: np.ndarray) -> np.ndarray:
+    """z as floats: float arrays as they are (float32 stays float32), ints and Python numbers as
+    float64, an int or Fraction beyond a float's range as an infinity (float() raises instead)."""
+    if z.dtype.kind == "f":
+        return z
+    if z.dtype == object:
+        return np.frompyfunc(_float, 1, 1)(z).astype(np.float64)
+    return z.astype(np.float64)
+
+
+def _float(value) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _relu(z: np.ndarray) -> np.ndarray:
@@ -233,7 +289,10 @@ def _relu(z: np.ndarray) -> np.ndarray:
 
 def _leaky_relu(z: np.ndarray, slope) -> np.ndarray:
     if z.dtype != object:
-        return np.where(z > 0, z, slope * z)
+        if isinstance(slope, Decimal):  # as in the engine: a Decimal never meets a float
+            raise NumberError(f"leaky_relu slope {slope!r} meets floats: a Decimal computes only with "
+                              "ints and Decimals; use Decimal inputs and weights, or a float slope")
+        return np.where(z > 0, z, float(slope) * z)
     # Exact values keep their kind, as in the engine: a float slope becomes 1/100 or Decimal('0.01').
     def one(v):
         if v != v or v > 0:  # NaN first: a Decimal NaN refuses >
@@ -244,7 +303,11 @@ def _leaky_relu(z: np.ndarray, slope) -> np.ndarray:
         elif isinstance(v, Fraction) and isinstance(s, float):
             s = Fraction(repr(s))
         return s * v
-    return np.frompyfunc(one, 1, 1)(z)
+    try:
+        return np.frompyfunc(one, 1, 1)(z)
+    except (ArithmeticError, TypeError) as e:  # e.g. a Decimal slope and a float
+        raise NumberError(f"leaky_relu slope {slope!r}: {e} (a Decimal computes only with ints "
+                          "and Decimals)") from None
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -264,42 +327,81 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def layer_scales(m: Matrices, x: np.ndarray, activations: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """How large the sums behind each value are: the scale float errors are relative to.
+def layer_scales(m: Matrices, x: np.ndarray, run: Pass, rtol: float) -> list[np.ndarray]:
+    """How large an error each layer's outputs may carry, in units of rtol: the scale of `compare`.
 
-    For layer k, `S_k = |W_k| @ (S_{k-1} + |a_{k-1}|) + |b_k|` with `S_0 = 0` and
-    `a_0 = x`: the sum of the magnitudes of every product (the rounding error of a
-    dot product is a few units in the last place of this, not of the result, which
-    can be 0 after cancellation), plus the earlier layers' errors carried through
-    the weights. The activations are all 1-Lipschitz, so a's error is at most z's;
-    softmax mixes its row, so its scale is the row's largest. `activations[k]` is
-    `a_k`, (rows, width). Non-finite values add nothing: they are compared exactly.
+    A value agrees when `|got - expected| <= atol + rtol * max(|expected|, scale)`.
+
+    - The weighted sums: `S_z = |W| @ (S_prev + |a_prev|) + |b|` with `S_0 = 0` and
+      `a_0 = x`. That is the sum of the magnitudes of every product (the rounding error
+      of a dot product is a few units in the last place of this, not of the result,
+      which can be 0 after cancellation), plus the earlier layers' errors carried
+      through the weights.
+    - Through the activation: the sum may be off by `d = rtol * S_z`, so `a = f(z)` may be
+      off by as much as f moves on `[z - d, z + d]`: `S_a = max|f(z +- d) - f(z)| / rtol`
+      (never less than `|f'(z)| * S_z`). A squashing activation shrinks it: sigmoid(-30)
+      is about 9e-14 and moves by about 9e-14 * d, not by d. softmax: each output may
+      move by the factor `e^(2D)`, D the row's largest d, so `S_a = min(a, 1 - a) *
+      (e^(2D) - 1) / rtol`. The activation's own rounding is the `|expected|` above.
+
+    `run.z[k]` and `run.a[k]` are the layer's sums and outputs, (rows, width). With
+    rtol 0 nothing is propagated through activations (only atol counts then).
+    Non-finite values add nothing: they are compared exactly.
     """
-    scale = np.zeros(x.shape, dtype=np.float64)
+    scale = np.zeros(np.shape(x), dtype=np.float64)
     prev = x
     scales = []
-    for w, b, act, a in zip(m.weights, m.biases, m.activations, activations):
-        scale = layer_scale(scale, prev, w, b, act)
+    for w, b, act, z, a in zip(m.weights, m.biases, m.activations, run.z, run.a):
+        scale = activation_scale(act, z, sum_scale(scale, prev, w, b), rtol)
         scales.append(scale)
         prev = a
     return scales
 
 
-def layer_scale(prev_scale: np.ndarray, prev: np.ndarray, w: np.ndarray, b: np.ndarray,
-                activation: Activation) -> np.ndarray:
-    """One step of `layer_scales`: the scale of a layer reading `prev`, (rows, n_in) -> (rows, n_out)."""
-    with np.errstate(over="ignore"):
+def sum_scale(prev_scale: np.ndarray, prev: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`S_z` of `layer_scales` for a layer reading `prev`, (rows, n_in) -> (rows, n_out)."""
+    with np.errstate(over="ignore", invalid="ignore"):
         # An overflowed scale is held at the largest float, so that a weight of 0 from it adds 0
         # (inf*0 would be nan and fail every comparison); times any other weight it is inf again.
         magnitude = np.minimum(prev_scale + _finite_abs(prev), _FLOAT_MAX)  # (rows, n_in)
         # (rows, n_in) @ (n_in, n_out) -> (rows, n_out); + (n_out,) broadcasts over the rows
-        scale = magnitude @ _finite_abs(w).T + _finite_abs(b)
-    if not activation.elementwise:  # (rows, n_out) -> (rows, 1) -> (rows, n_out)
-        scale = np.broadcast_to(scale.max(axis=1, initial=0.0, keepdims=True), scale.shape).copy()
-    return scale
+        return magnitude @ _finite_abs(w).T + _finite_abs(b)
+
+
+def activation_scale(activation: Activation, z: np.ndarray, z_scale: np.ndarray,
+                     rtol: float) -> np.ndarray:
+    """`S_a` of `layer_scales`: how far the activation of z can move when z is off by rtol * z_scale."""
+    act = get_activation(activation)
+    if rtol == 0 or act.name == "identity":
+        return z_scale
+    zf = as_float(z).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = rtol * z_scale  # (rows, n): how far each z may be off
+        if act.name in ("relu", "leaky_relu"):
+            low = abs(float(act.params().get("slope", 0)))  # the slope below 0 (relu: 0)
+            steepest = np.where(zf >= d, 1.0, np.where(zf <= -d, low, max(1.0, low)))
+            spread = steepest * d
+        elif act.name == "softmax":
+            a = _softmax(zf)
+            most = np.max(d, axis=1, initial=0.0, keepdims=True)  # (rows, n) -> (rows, 1)
+            spread = np.minimum(np.minimum(a, 1.0 - a) * np.expm1(2.0 * most), 1.0)
+        else:  # tanh, sigmoid: monotone, so the ends of [z - d, z + d] are the extremes
+            f = np.tanh if act.name == "tanh" else _sigmoid
+            slope = 1.0 - np.tanh(zf) ** 2 if act.name == "tanh" else _sigmoid(zf) * _sigmoid(-zf)
+            here = f(zf)
+            spread = np.maximum(np.maximum(np.abs(f(zf + d) - here), np.abs(f(zf - d) - here)),
+                                slope * d)  # the slope: d may be below half an ulp of z
+        spread = np.where(np.isfinite(zf), spread, 0.0)  # a non-finite value is compared exactly
+        return np.where(np.isnan(spread), np.inf, spread) / rtol
+
+
+def _sigmoid(f: np.ndarray) -> np.ndarray:
+    # exp of -|z| never overflows: 1/(1+e^-z) for z >= 0, e^z/(1+e^z) below
+    e = np.exp(-np.abs(f))
+    return np.where(f >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _finite_abs(values: np.ndarray) -> np.ndarray:
-    f = np.abs(_as_float(values))
+    f = np.abs(as_float(values))
     f[~np.isfinite(f)] = 0.0
     return f

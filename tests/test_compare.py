@@ -1,13 +1,19 @@
 """compare: the report, the first wrong neuron, the diagnoses (each both ways), bad `against`, the CLI."""
 
 import math
+import random
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
 
-from scalarnet import FileFormatError, InputError, Network, NumberError, Report, compare, load
+from scalarnet import (ACTIVATIONS, FileFormatError, InputError, Network, NumberError, Report, compare,
+                       get_activation, load, vectorized)
+from scalarnet.crosscheck import DEFAULT_TOLERANCES
 from scalarnet.cli import main
 
 TUTORIAL = ["tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep"]
@@ -36,7 +42,7 @@ def test_report_text_when_everything_agrees():
     report = compare(load("tutorial-deep"), [[3, 5], {"x0": 1, "x1": 1}])
     assert str(report) == (
         "compare 'tutorial-deep' (2-2-2-1), 2 rows: scalar engine vs vectorized (numpy)\n"
-        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64; "
+        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=2.23e-308 (defaults for float64; "
         "0 where both sides are ints or fractions)\n"
         "layer    width  differ  max abs diff  max rel diff  alone  result\n"
         "hidden1      2     0/4             0           0.0  ok     ok\n"
@@ -47,16 +53,17 @@ def test_report_text_when_everything_agrees():
 
 def test_report_text_names_the_first_wrong_neuron():
     report = compare(load("tutorial-deep"), [[3, 5]], against=DEEP_NO_RELU)
-    # hidden1.node0_1: |3*4| + |5*(-5)| = 37 behind it, 13 off -> 13/37; hidden2 carries
-    # hidden1's sizes (26+26, 37+0) through |W| = [[1, 2], [1, 2]]: 126 each, 52 off at most
+    # max rel diff is relative to the larger of |expected|, |got| and the scale: relu's 0 given as
+    # -13 is 13/13 (a dead relu's scale is 0: its 0 is exact); the output's scale goes through the
+    # live neurons only: hidden1 [26 + 26, 0], hidden2 [0, 52 + 26] -> 7*78 = 546, 286 off -> 0.524
     assert str(report) == (
         "compare 'tutorial-deep' (2-2-2-1), 1 row: scalar engine vs the given arrays\n"
-        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=1e-12 (defaults for float64; "
+        "tolerance: |difference| <= atol + rtol * scale, rtol=1e-09 atol=2.23e-308 (defaults for float64; "
         "0 where both sides are ints or fractions)\n"
         "layer    width  differ  max abs diff  max rel diff  alone  result\n"
-        "hidden1      2     1/2            13         0.351  wrong  DIFFERS\n"
-        "hidden2      2     2/2            52         0.413  wrong  DIFFERS\n"
-        "output       1     1/1           286         0.217  ok     DIFFERS\n"
+        "hidden1      2     1/2            13           1.0  wrong  DIFFERS\n"
+        "hidden2      2     2/2            52           1.0  wrong  DIFFERS\n"
+        "output       1     1/1           286         0.524  ok     DIFFERS\n"
         "alone: the layer recomputed from the other side's own previous values "
         "(ok = right, only inherits a difference)\n"
         "hidden1: neurons that differ: node0_1 (1 of 2)\n"
@@ -254,7 +261,7 @@ def test_correct_implementation_gets_no_diagnosis(tmp_path, dtype):
 @pytest.mark.parametrize("bug", BUGS)
 def test_correct_previous_values_are_what_the_diagnosis_starts_from(bug):
     """Each hypothesis is judged by recomputing from the correct values; the correct layer must fail."""
-    from scalarnet.compare import diagnose
+    from scalarnet.crosscheck import diagnose
     from scalarnet.vectorized import matrices
 
     m = matrices(diagnosis_net())
@@ -262,7 +269,7 @@ def test_correct_previous_values_are_what_the_diagnosis_starts_from(bug):
     k = NAMES.index(k)
     prev = np.array(X) if k == 0 else compare_values_array(k - 1)
     got = user_forward(bug)[NAMES[k]]
-    scale = np.ones(got.shape)
+    scale = np.ones(prev.shape)  # the scale of the values the layer reads
     named = diagnose(NAMES[k], m.weights[k], m.biases[k], m.activations[k], prev, got, scale, 1e-9, 1e-12)
     assert [d.kind for d in named] == [BUGS[bug][0][1]]
     # the same layer, given its own correct values, has nothing to diagnose
@@ -438,3 +445,161 @@ def test_cli_bad_input_exit_2(capsys, tmp_path):
     for extra, message in cases:
         code, out, err = run(capsys, "compare", "tutorial-deep", *extra)
         assert (code, out, err) == (2, "", f"scalarnet: error: {message}\n"), extra
+
+
+def test_the_module_and_the_function_have_their_own_names():
+    """`import scalarnet.compare` used to give the function: the module is now `crosscheck`."""
+    import importlib
+    import types
+
+    import scalarnet
+
+    module = importlib.import_module("scalarnet.crosscheck")
+    assert isinstance(module, types.ModuleType)
+    assert scalarnet.compare is module.compare and callable(scalarnet.compare)
+    assert not isinstance(scalarnet.compare, types.ModuleType)
+
+
+# -- the tolerance goes through the activation ----------------------------------------------------
+
+
+def softmax_net(weights):
+    return Network.from_matrices([weights], activations=["softmax"])
+
+
+@pytest.mark.parametrize("dtype, weights, row, j, factor", [
+    # softmax([0, -30.6]): a probability of 5e-14, given as 5e-11; the sums behind it are 30.6
+    (np.float64, [[0.0], [-30.6]], [1.0], 1, 1000),
+    # float32: a probability of 1e-4 after cancellation (100 - 109.2), given 10 times too big or small
+    (np.float32, [[1.0, -1.0], [1.0, -1.092]], [100.0, 100.0], 1, 10),
+    (np.float32, [[1.0, -1.0], [1.0, -1.092]], [100.0, 100.0], 1, 0.1),
+], ids=["float64-5e-14-x1000", "float32-1e-4-x10", "float32-1e-4-x0.1"])
+def test_a_wrong_small_probability_is_caught(dtype, weights, row, j, factor):
+    # The old scale was the sums' (30.6, or 209 after cancellation) for every value of the layer, so
+    # these passed: 5e-11 - 5e-14 <= 1e-9 * 30.6, and 9e-4 <= 1e-5 * 209.
+    net = softmax_net(weights)
+    right = vectorized.forward(net, [row], dtype=np.dtype(dtype).name).a[0]
+    assert compare(net, [row], against=[right]).ok
+    wrong = right.copy()
+    wrong[0, j] *= dtype(factor)
+    report = compare(net, [row], against=[wrong])
+    assert not report.ok and report.first.index == j, str(report)
+
+
+@dataclass
+class ToleranceCase:
+    """A random network within known bounds, a batch, a float dtype and one value to make wrong."""
+
+    seed: int
+    widths: list
+    activations: list
+    dtype: str
+    n_rows: int
+
+    gain: float  # weights and biases from -gain to gain: large ones make tiny probabilities
+
+    def build(self):
+        rng = random.Random(self.seed)
+        g = self.gain
+        weights = [[[rng.uniform(-g, g) for _ in range(n_in)] for _ in range(n_out)]
+                   for n_in, n_out in zip(self.widths, self.widths[1:])]
+        biases = [[rng.uniform(-g, g) for _ in range(n_out)] for n_out in self.widths[1:]]
+        acts = [get_activation("leaky_relu", slope=rng.choice([0.01, 0.2])) if a == "leaky_relu"
+                else get_activation(a) for a in self.activations]
+        rows = [[rng.uniform(-3, 3) for _ in range(self.widths[0])] for _ in range(self.n_rows)]
+        return Network.from_matrices(weights, biases, acts), rows, rng
+
+
+@st.composite
+def tolerance_cases(draw):
+    n_layers = draw(st.integers(1, 3))
+    return ToleranceCase(seed=draw(st.integers(0, 2 ** 32 - 1)),
+                         widths=draw(st.lists(st.integers(1, 6), min_size=n_layers + 1,
+                                              max_size=n_layers + 1)),
+                         activations=draw(st.lists(st.sampled_from(ACTIVATIONS), min_size=n_layers,
+                                                   max_size=n_layers)),
+                         dtype=draw(st.sampled_from(["float32", "float64"])),
+                         n_rows=draw(st.integers(1, 8)), gain=draw(st.sampled_from([0.5, 1, 4, 10])))
+
+
+def numpy_pass(net, rows, dtype):
+    """An independent forward pass written here in plain numpy, every step in `dtype`."""
+    a = np.asarray(rows, dtype=dtype)
+    layers = []
+    for layer in net.layers:
+        w = np.array([n.weights for n in layer.neurons], dtype=dtype)  # (n_out, n_in)
+        b = np.array([n.bias for n in layer.neurons], dtype=dtype)
+        z = np.einsum("ri,ji->rj", a, w) + b  # (rows, n_in), (n_out, n_in) -> (rows, n_out)
+        act = layer.activation
+        with np.errstate(over="ignore"):
+            if act.name == "relu":
+                a = np.where(z > 0, z, np.zeros_like(z))
+            elif act.name == "leaky_relu":
+                a = np.where(z > 0, z, z * np.asarray(act.slope, dtype=dtype))
+            elif act.name == "tanh":
+                a = np.tanh(z)
+            elif act.name == "sigmoid":
+                a = np.ones_like(z) / (1 + np.exp(-z))  # exp(-z) may overflow to inf: then 0
+            elif act.name == "softmax":
+                e = np.exp(z - z.max(axis=1, keepdims=True))
+                a = e / e.sum(axis=1, keepdims=True)
+            else:
+                a = z
+        layers.append(a.astype(dtype))
+    return layers
+
+
+def sums_bound(net, rows) -> float:
+    """A bound on the sum of the magnitudes of the products behind any value of the pass, worked out
+    here layer by layer from the largest row sum of |weights| (the activations used here never make
+    a value larger than its sum, or than 1): no rounding in a sum can exceed rtol times this."""
+    size = max(abs(x) for row in rows for x in row)  # the largest |value| a layer reads
+    carried = bound = 0.0
+    for layer in net.layers:
+        carried = max(sum(abs(w) for w in n.weights) * (carried + size) + abs(n.bias) for n in layer.neurons)
+        size = max(carried, 1.0)
+        bound = max(bound, carried)
+    return bound
+
+
+def must_be_caught(act: str, value: float, dtype: str, d: float) -> bool:
+    """Whether rounding (every sum off by at most d) cannot explain `value` being 10 times off.
+
+    A sigmoid or softmax probability moves by a factor of at most e^(2d) when its sums move by d:
+    with d <= 0.2 that is below 1.5, far from 10. Any other value moves by at most d (every slope
+    here is at most 1), so |value| >= 2d cannot become 10*value or value/10.
+    """
+    if value == 0 or not math.isfinite(value) or abs(value) < np.finfo(dtype).tiny:
+        return False  # 0 stays 0; below the smallest normal number a float has no relative precision
+    if act in ("sigmoid", "softmax"):
+        return d <= 0.2
+    return abs(value) >= 2 * d
+
+
+@given(case=tolerance_cases())
+@settings(max_examples=200, deadline=None)
+def test_correct_passes_agree_and_a_value_10_times_off_never_does(case):
+    net, rows, rng = case.build()
+    note(f"{case}")
+    passes = {"vectorized": [a.astype(case.dtype) for a in vectorized.forward(net, rows, dtype=case.dtype).a],
+              "numpy": numpy_pass(net, rows, case.dtype)}
+    for name, layers in passes.items():
+        report = compare(net, rows, against=layers)
+        assert report.ok, f"{name} pass in {case.dtype}:\n{report}"
+    layers = passes["numpy"]
+    d = DEFAULT_TOLERANCES[case.dtype][0] * sums_bound(net, rows)
+    candidates = [(k, r, j) for k, layer in enumerate(net.layers) for r in range(len(rows))
+                  for j in range(len(layer))
+                  if must_be_caught(layer.activation.name, float(layers[k][r, j]), case.dtype, d)]
+    if not candidates:
+        return
+    smallest = min(candidates, key=lambda c: abs(float(layers[c[0]][c[1], c[2]])))  # the hardest one
+    for (k, r, j), factor in [(rng.choice(candidates), 10), (rng.choice(candidates), 0.1),
+                              (smallest, 10), (smallest, 0.1)]:
+        wrong = [layer.copy() for layer in layers]
+        wrong[k][r, j] *= np.asarray(factor, dtype=case.dtype)
+        report = compare(net, rows, against=wrong)
+        note(f"layer {k}, row {r}, neuron {j}: {layers[k][r, j]!r} times {factor}")
+        assert not report.ok, str(report)
+        first = report.first
+        assert (first.layer, first.row, first.index) == (net.layers[k].name, r, j), str(report)

@@ -43,7 +43,7 @@ def test_imports_lazy_name_loads_on_first_use(name, module):
 
 
 def test_imports_lazy_names_are_the_real_ones():
-    from scalarnet.compare import Report, compare
+    from scalarnet.crosscheck import Report, compare
 
     assert scalarnet.compare is compare and scalarnet.Report is Report
     assert {"compare", "Report", "__version__"} <= set(dir(scalarnet))
@@ -51,7 +51,7 @@ def test_imports_lazy_names_are_the_real_ones():
 
 
 def test_imports_submodule_first_keeps_the_function():
-    code = ("from scalarnet.compare import diagnose\nimport scalarnet\n"
+    code = ("from scalarnet.crosscheck import diagnose\nimport scalarnet\n"
             "print(scalarnet.compare(scalarnet.load('tutorial-deep'), [[3, 5]]).ok)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "True\n"

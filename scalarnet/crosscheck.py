@@ -23,16 +23,18 @@ they help: the diagnoses recompute a layer from the correct previous values
 under each likely bug and name a bug only when that reproduces the values while
 the correct computation does not.
 
-Tolerance: a value agrees when `|got - expected| <= atol + rtol * scale`, where
-`scale` is the larger of `|expected|` and the size of the sums behind it (every
-product's magnitude, plus the earlier layers' carried through the weights; see
-`vectorized.layer_scales`). Plain relative error is not usable for dot products:
-after cancellation a float sum of 0 carries the rounding error of its terms.
+Tolerance: a value agrees when `|got - expected| <= atol + rtol * max(|expected|, scale)`.
+A weighted sum's scale is the size of the sums behind it (every product's magnitude,
+plus the earlier layers' scales carried through the weights): plain relative error is
+not usable for dot products, as after cancellation a float sum of 0 carries the
+rounding error of its terms. An activated value's scale goes through its activation
+(as far as f moves when z is off by rtol times its scale), so a tiny sigmoid or softmax
+probability is judged relative to itself; see `vectorized.layer_scales`.
 NaN on both sides agrees, NaN on one side does not; infinities must be equal.
 Unless given, rtol and atol follow the least precise float dtype of the other
-side: 1e-9 and 1e-12 for float64, 1e-5 and 1e-7 for float32, 1e-2 and 1e-4 for
-float16; but where both sides are ints or Fractions nothing was rounded, so
-there a default is 0 and the values must be equal.
+side: rtol 1e-9 for float64, 1e-5 for float32, 1e-2 for float16, atol that dtype's
+smallest normal number; but where both sides are ints or Fractions nothing was
+rounded, so there a default is 0 and the values must be equal.
 """
 
 from __future__ import annotations
@@ -52,10 +54,14 @@ from .network import Network
 from .npz import read_layers
 from .numbers import fmt, is_finite, is_number
 from .trace import NeuronRecord
-from .vectorized import Matrices, activate, affine, as_array, forward, layer_scale, matrices
+from .vectorized import (Matrices, activate, activation_scale, affine, as_array, as_float, forward, matrices,
+                         sum_scale)
 
-#: Default (rtol, atol) by the least precise float dtype on the other side.
-DEFAULT_TOLERANCES = {"float16": (1e-2, 1e-4), "float32": (1e-5, 1e-7), "float64": (1e-9, 1e-12)}
+#: Default (rtol, atol) by the least precise float dtype on the other side. atol is the dtype's smallest
+#: normal number: below it a float has no relative precision left (the scale covers everything else,
+#: and a larger atol would let a tiny probability be 10 times too big).
+DEFAULT_TOLERANCES = {name: (rtol, float(np.finfo(name).tiny))
+                      for name, rtol in (("float16", 1e-2), ("float32", 1e-5), ("float64", 1e-9))}
 
 #: The bugs a diagnosis can name.
 DIAGNOSES = ("transposed_weights", "missing_bias", "extra_activation", "missing_activation",
@@ -160,8 +166,8 @@ class Report:
         shape = "-".join(str(w) for w in self.widths)
         rows = f"{self.rows} row" if self.rows == 1 else f"{self.rows} rows"
         lines = [f"compare {self.network!r} ({shape}), {rows}: scalar engine vs {self.against}",
-                 f"tolerance: |difference| <= atol + rtol * scale, rtol={fmt(self.rtol)} "
-                 f"atol={fmt(self.atol)} ({self.tolerance_source})"]
+                 f"tolerance: |difference| <= atol + rtol * scale, rtol={fmt(self.rtol, 3)} "
+                 f"atol={fmt(self.atol, 3)} ({self.tolerance_source})"]
         table = [["layer", "width", "differ", "max abs diff", "max rel diff", "alone", "result"]]
         for r in self.layers:
             table.append([r.name, str(r.width), f"{r.differing}/{r.values}", fmt(r.max_abs, 3),
@@ -227,10 +233,11 @@ def compare(net: Network, rows, against=None, rtol: float | None = None,
     seconds["vectorized"] = time.perf_counter() - clock
     clock = time.perf_counter()
     (rtol, atol), exact, source = _tolerances(theirs, rtol, atol)
+    ours_z = [as_array(z, f"layer {layer.name!r}") for z, layer in zip(ours_z, net.layers)]
     ours = [as_array(a, f"layer {layer.name!r}") for a, layer in zip(ours_a, net.layers)]
     got = [as_array(t, f"against, layer {layer.name!r}") for t, layer in zip(theirs, net.layers)]
     report = Report(net.name, net.widths, len(rows), label, rtol, atol, source, [], notes=notes)
-    _check_layers(report, net, m, x, ours, got, theirs, rows, exact)
+    _check_layers(report, net, m, x, ours_z, ours, got, theirs, rows, exact)
     seconds["checks"] = time.perf_counter() - clock
     report.seconds = seconds
     return report
@@ -342,6 +349,7 @@ def _read_npz(path: str, expected: str, shapes: dict) -> dict:
 
 def _checked(values, name: str, n_rows: int, width: int) -> np.ndarray:
     """The layer's array with its own dtype (a float32 one sets the tolerances), checked: numbers, (rows, width)."""
+    values = _detached(values, name)
     as_array(values, f"against: layer {name!r}")  # raises unless a rectangular table of numbers
     array = np.asarray(values)
     if array.ndim == 1 and n_rows == 1 and array.shape == (width,):
@@ -350,6 +358,17 @@ def _checked(values, name: str, n_rows: int, width: int) -> np.ndarray:
         raise InputError(f"against: layer {name!r} has shape {array.shape} but expected "
                          f"{(n_rows, width)} ({n_rows} rows x {width} neurons)")
     return array
+
+
+def _detached(values, name: str):
+    """A tensor as a numpy array (detached from autograd, on the CPU), without importing torch."""
+    if not callable(getattr(values, "detach", None)) or isinstance(values, np.ndarray):
+        return values
+    try:
+        return values.detach().cpu().numpy()
+    except (RuntimeError, TypeError, AttributeError) as e:  # e.g. bfloat16, which numpy lacks
+        raise InputError(f"against: layer {name!r}: cannot read the tensor as a numpy array ({e}); "
+                         "convert it first, e.g. tensor.float()") from None
 
 
 def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[tuple, tuple, str]:
@@ -372,7 +391,7 @@ def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[tuple, tuple, str
 # -- the checks -----------------------------------------------------------------------------------
 
 
-def _check_layers(report: Report, net: Network, m: Matrices, x: np.ndarray, ours: list,
+def _check_layers(report: Report, net: Network, m: Matrices, x: np.ndarray, ours_z: list, ours: list,
                   got: list, theirs: list, rows: list, exact: tuple) -> None:
     """Fill the report: each layer's agreement, the first difference, and the diagnoses.
 
@@ -388,10 +407,13 @@ def _check_layers(report: Report, net: Network, m: Matrices, x: np.ndarray, ours
         prev_got = x if k == 0 else got[k - 1]
         rtol, atol = tolerances(ours[k], got[k])
         prev_scale = scale
-        scale = layer_scale(prev_scale, prev_ours, w, b, act)
+        # the scale goes through the activation (see vectorized.layer_scales): report.rtol is
+        # the float tolerance, whatever this layer's own (0 where both sides are exact)
+        scale = activation_scale(act, ours_z[k], sum_scale(prev_scale, prev_ours, w, b), report.rtol)
         agree, diff, rel = agreement(ours[k], got[k], scale, rtol, atol)
-        alone = activate(act, affine(prev_got, w, b))  # (rows, n_in) -> (rows, n_out)
-        alone_scale = layer_scale(prev_scale, prev_got, w, b, act)
+        alone_z = affine(prev_got, w, b)  # (rows, n_in) -> (rows, n_out)
+        alone = activate(act, alone_z)
+        alone_scale = activation_scale(act, alone_z, sum_scale(prev_scale, prev_got, w, b), report.rtol)
         alone_ok = bool(agreement(alone, got[k], alone_scale, *tolerances(alone, got[k]))[0].all())
         bad = ~agree
         max_abs = _max(diff)
@@ -409,11 +431,12 @@ def _check_layers(report: Report, net: Network, m: Matrices, x: np.ndarray, ours
             report.first = Difference(layer.name, layer.neurons[j].name, j, r,
                                       record.a, _scalar(theirs[k][r, j]), record)
             # the first wrong layer is judged from the correct previous values
-            report.diagnoses += diagnose(layer.name, w, b, act, prev_ours, got[k], scale, rtol, atol)
+            report.diagnoses += diagnose(layer.name, w, b, act, prev_ours, got[k], prev_scale,
+                                         rtol, atol, report.rtol)
         elif not alone_ok:
             # a later layer that is wrong by itself: judged from the values it was given
-            report.diagnoses += diagnose(layer.name, w, b, act, prev_got, got[k], alone_scale,
-                                         rtol, atol)
+            report.diagnoses += diagnose(layer.name, w, b, act, prev_got, got[k], prev_scale,
+                                         rtol, atol, report.rtol)
 
 
 def _exact(values: np.ndarray) -> bool:
@@ -436,19 +459,27 @@ def agreement(expected: np.ndarray, got: np.ndarray, scale: np.ndarray, rtol: fl
     >>> ok.tolist(), diff.tolist()
     ([[True, True, False]], [[0.0, 0.0, nan]])
     """
-    e, g = expected.astype(np.float64), got.astype(np.float64)
+    e, g = as_float(expected).astype(np.float64), as_float(got).astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = _exact_difference(expected, got)
         if diff is None:
             diff = np.abs(e - g)
-        finite = np.isfinite(e) & np.isfinite(g)
+            finite = np.isfinite(e) & np.isfinite(g)
+        else:  # an int beyond a float's range is finite: its exact difference decides
+            finite = _finite(expected) & _finite(got)
         same = (e == g) | (np.isnan(e) & np.isnan(g))
         size = np.maximum(np.abs(np.where(np.isfinite(e), e, 0.0)), scale)
         agree = np.where(finite, diff <= atol + rtol * size, same)
         diff = np.where(same & ~finite, 0.0, diff)
-        rel = np.where(diff == 0, 0.0, diff / np.where(size == 0, 1.0, size))
-        rel = np.where((size == 0) & (diff != 0), np.inf, rel)
+        # shown, not judged: relative to the larger side too (a relu's 0 given as -13 is 1, not inf)
+        norm = np.maximum(size, np.abs(np.where(np.isfinite(g), g, 0.0)))
+        rel = np.where(diff == 0, 0.0, diff / np.where(norm == 0, 1.0, norm))
+        rel = np.where((norm == 0) & (diff != 0), np.inf, rel)
     return agree, diff, rel
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return np.frompyfunc(is_finite, 1, 1)(values).astype(bool) if values.dtype == object else np.isfinite(values)
 
 
 def _exact_difference(expected: np.ndarray, got: np.ndarray) -> np.ndarray | None:
@@ -456,7 +487,7 @@ def _exact_difference(expected: np.ndarray, got: np.ndarray) -> np.ndarray | Non
     if expected.dtype.kind == "f" or got.dtype.kind == "f":
         return None
     try:
-        return np.abs(expected.astype(object) - got.astype(object)).astype(np.float64)
+        return as_float(np.abs(expected.astype(object) - got.astype(object))).astype(np.float64)
     except (TypeError, ArithmeticError):  # e.g. a Decimal and a float: compare as floats
         return None
 
@@ -478,52 +509,59 @@ def _max(values: np.ndarray) -> float:
 
 
 def diagnose(layer: str, w: np.ndarray, b: np.ndarray, activation: Activation, prev: np.ndarray,
-             got: np.ndarray, scale: np.ndarray, rtol: float, atol: float) -> list[Diagnosis]:
+             got: np.ndarray, prev_scale: np.ndarray, rtol: float, atol: float,
+             scale_rtol: float | None = None) -> list[Diagnosis]:
     """The likely bugs that explain `got` for a layer reading `prev`, (rows, n_in) -> (rows, n_out).
 
-    Each hypothesis recomputes the layer from `prev` with one mistake; it is named
-    only when it reproduces every value of `got` within tolerance while the
-    correct computation does not.
+    Each hypothesis recomputes the layer from `prev` with one mistake, with its own
+    tolerance scale (through its own activation, from `prev_scale`, the scale of
+    `prev`); it is named only when it reproduces every value of `got` within
+    tolerance while the correct computation does not. `scale_rtol` (default `rtol`)
+    is the rtol the scales are propagated with.
     """
-    def reproduces(a: np.ndarray) -> bool:
-        return bool(agreement(a, got, scale, rtol, atol)[0].all())
+    scale_rtol = rtol if scale_rtol is None else scale_rtol
 
-    if reproduces(activate(activation, affine(prev, w, b))):
+    def reproduces(w_h: np.ndarray, b_h: np.ndarray, act_h: Activation) -> bool:
+        z = affine(prev, w_h, b_h)  # (rows, n_in) -> (rows, n_out)
+        scale = activation_scale(act_h, z, sum_scale(prev_scale, prev, w_h, b_h), scale_rtol)
+        return bool(agreement(activate(act_h, z), got, scale, rtol, atol)[0].all())
+
+    if reproduces(w, b, activation):
         return []
-    return [Diagnosis(layer, kind, message) for kind, message, values
-            in _hypotheses(layer, w, b, activation, prev) if reproduces(values)]
+    return [Diagnosis(layer, kind, message) for kind, message, w_h, b_h, act_h
+            in _hypotheses(layer, w, b, activation) if reproduces(w_h, b_h, act_h)]
 
 
-def _hypotheses(layer: str, w: np.ndarray, b: np.ndarray, act: Activation, prev: np.ndarray):
-    """(kind, message, the layer's outputs with that mistake), for each mistake that applies here."""
+def _hypotheses(layer: str, w: np.ndarray, b: np.ndarray, act: Activation):
+    """(kind, message, weights, biases, activation) for each mistake that applies here."""
     place = f"layer {layer!r}"
     n_out, n_in = w.shape
     if n_out == n_in and not np.array_equal(w, w.T):
-        # (rows, n) @ (n, n) -> (rows, n): x @ W rather than x @ W.T
+        # x @ W rather than x @ W.T
         yield ("transposed_weights",
                f"{place}: transposed weight matrix: the values are x @ W + b, but W ({n_out}x{n_in}) "
                f"has one row per neuron, so the layer is x @ W.T + b (each neuron read a column of W)",
-               activate(act, affine(prev, w.T, b)))
+               w.T, b, act)
     if np.any(b != 0):
         yield ("missing_bias",
                f"{place}: missing bias: the values are x @ W.T without + b",
-               activate(act, affine(prev, w, np.zeros_like(b))))
-    z = affine(prev, w, b)  # (rows, n_in) -> (rows, n_out)
+               w, np.zeros_like(b), act)
     others = [get_activation(name) for name in ACTIVATIONS if name != "identity"]
     if act.name == "identity":
         for other in others:
             yield ("extra_activation",
                    f"{place}: {_describe(other)} applied where the layer has no activation (identity)",
-                   activate(other, z))
+                   w, b, other)
         return
     yield ("missing_activation",
            f"{place}: {_describe(act)} is missing: the values are the weighted sums z "
-           f"(if these are pre-activation values, compare the outputs after {_describe(act)})", z)
+           f"(if these are pre-activation values, compare the outputs after {_describe(act)})",
+           w, b, get_activation("identity"))
     for other in others:
         if other != act:
             yield ("wrong_activation",
                    f"{place}: {_describe(other)} used where the layer has {_describe(act)}",
-                   activate(other, z))
+                   w, b, other)
 
 
 def _describe(act: Activation) -> str:
