@@ -76,40 +76,44 @@ def parse_input(tokens: list[str], net: Network) -> list:
     return net.input_values(by_name)
 
 
-def read_rows(path: str, net: Network) -> list[list]:
-    """The rows of a CSV file whose header names the network's inputs (in any order)."""
+def csv_rows(path: str, option: str):
+    """(header, rows) of a CSV file: the header's names stripped, then (line number, cells) for
+    each row that is not blank. Read whole but capped (`--inputs /dev/zero` never ends), a BOM
+    (as Excel writes) skipped; every problem is one CLIError naming the file and line."""
     try:
-        # -sig: a BOM, as Excel writes; read whole but capped (`--inputs /dev/zero` never ends)
         text = limits.read_capped(path, path).decode("utf-8-sig")
-        limits.check_lines(text, path)
-        with io.StringIO(text, newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if header is None:
-                raise CLIError(f"{path}: empty file (expected a header naming the inputs: "
-                               f"{', '.join(net.inputs)})")
-            header = [h.strip() for h in header]
-            if header and all(_is_number(h) for h in header):
-                raise CLIError(f"{path}, line 1: {','.join(header)!r} is data, but line 1 must be a "
-                               f"header naming the inputs: {','.join(net.inputs)}")
-            _check_header(header, net, f"{path}, line 1")
-            rows = []
-            for cells in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) != len(header):
-                    count = "1 value" if len(cells) == 1 else f"{len(cells)} values"
-                    raise CLIError(f"{path}, line {line}: {count} but the header has {len(header)} columns")
-                values = {h: parse_number(c.strip(), f"{path}, line {line}, column {h!r}")
-                          for h, c in zip(header, cells)}
-                rows.append(net.input_values(values))
     except OSError as e:
-        raise CLIError(f"--inputs: cannot read {path!r} ({e.strerror})") from None
+        raise CLIError(f"{option}: cannot read {path!r} ({e.strerror})") from None
     except UnicodeDecodeError as e:
         raise CLIError(f"{path}: not UTF-8 text ({e.reason})") from None
+    limits.check_lines(text, path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        rows = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
     except csv.Error as e:
         raise CLIError(f"{path}, line {reader.line_num}: {e}") from None
+    return (None if header is None else [h.strip() for h in header]), rows
+
+
+def read_rows(path: str, net: Network) -> list[list]:
+    """The rows of a CSV file whose header names the network's inputs (in any order)."""
+    header, lines = csv_rows(path, "--inputs")
+    if header is None:
+        raise CLIError(f"{path}: empty file (expected a header naming the inputs: "
+                       f"{', '.join(net.inputs)})")
+    if header and all(_is_number(h) for h in header):
+        raise CLIError(f"{path}, line 1: {','.join(header)!r} is data, but line 1 must be a "
+                       f"header naming the inputs: {','.join(net.inputs)}")
+    _check_header(header, net, f"{path}, line 1")
+    rows = []
+    for line, cells in lines:
+        if len(cells) != len(header):
+            count = "1 value" if len(cells) == 1 else f"{len(cells)} values"
+            raise CLIError(f"{path}, line {line}: {count} but the header has {len(header)} columns")
+        values = {h: parse_number(c.strip(), f"{path}, line {line}, column {h!r}")
+                  for h, c in zip(header, cells)}
+        rows.append(net.input_values(values))
     if not rows:
         raise CLIError(f"{path}: no rows after the header")
     return rows

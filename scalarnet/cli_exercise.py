@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import tempfile
 
 from . import files
-from .cli import ENGINE_HELP, ENGINES, CLIError, _digits, parse_input, parse_number
+from .cli import ENGINE_HELP, ENGINES, CLIError, _digits, csv_rows, parse_input, parse_number, print
 from .exercise import DEFAULT_COUNT, DEFAULT_KINDS, KINDS, Sheet, make, random_network
 from .exercise_files import load_sheet
 
@@ -167,37 +166,26 @@ def read_answers(path: str) -> dict[str, dict[str, str]]:
     """{student: {blank id: answer text}} from a CSV with a header id,answer[,student]
     (student '' when there is no student column)."""
     by_student: dict[str, dict[str, str]] = {}
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            header = [h.strip() for h in next(reader, [])]
-            if "id" not in header or "answer" not in header:
-                raise CLIError(f"{path}, line 1: expected a header with the columns id and answer "
-                               f"(and optionally student), got {','.join(header)!r}")
-            for name in header:
-                if name not in ("id", "answer", "student") or header.count(name) > 1:
-                    raise CLIError(f"{path}, line 1: column {name!r} "
-                                   f"{'is given twice' if header.count(name) > 1 else 'is unknown'}"
-                                   " (expected: id, answer, student)")
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue
-                line = reader.line_num
-                if len(cells) != len(header):
-                    raise CLIError(f"{path}, line {line}: {len(cells)} values but the header has "
-                                   f"{len(header)} columns")
-                row = dict(zip(header, (c.strip() for c in cells)))
-                answers = by_student.setdefault(row.get("student", ""), {})
-                if row["id"] in answers:
-                    who = f" for student {row['student']!r}" if "student" in row else ""
-                    raise CLIError(f"{path}, line {line}: blank {row['id']!r} is answered twice{who}")
-                answers[row["id"]] = row["answer"]
-    except OSError as e:
-        raise CLIError(f"cannot read {path!r} ({e.strerror})") from None
-    except UnicodeDecodeError as e:
-        raise CLIError(f"{path}: not UTF-8 text ({e.reason})") from None
-    except csv.Error as e:
-        raise CLIError(f"{path}: {e}") from None
+    header, rows = csv_rows(path, "ANSWERS")
+    header = header or []
+    if "id" not in header or "answer" not in header:
+        raise CLIError(f"{path}, line 1: expected a header with the columns id and answer "
+                       f"(and optionally student), got {','.join(header)!r}")
+    for name in header:
+        if name not in ("id", "answer", "student") or header.count(name) > 1:
+            raise CLIError(f"{path}, line 1: column {name!r} "
+                           f"{'is given twice' if header.count(name) > 1 else 'is unknown'}"
+                           " (expected: id, answer, student)")
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise CLIError(f"{path}, line {line}: {len(cells)} values but the header has "
+                           f"{len(header)} columns")
+        row = dict(zip(header, (c.strip() for c in cells)))
+        answers = by_student.setdefault(row.get("student", ""), {})
+        if row["id"] in answers:
+            who = f" for student {row['student']!r}" if "student" in row else ""
+            raise CLIError(f"{path}, line {line}: blank {row['id']!r} is answered twice{who}")
+        answers[row["id"]] = row["answer"]
     if not by_student:
         raise CLIError(f"{path}: no answers after the header")
     return by_student

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from . import files
-from .cli import CLIError, load_net
+from .cli import CLIError, load_net, print  # print: names escaped for the terminal
 
 #: What convert writes, by the output file's suffix.
 OUTPUTS = (".json", ".onnx")

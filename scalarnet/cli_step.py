@@ -6,6 +6,7 @@ import cmd
 import signal
 import sys
 
+from .cli import print  # names escaped for the terminal, as every command prints them
 from .console import COMMANDS, Console
 
 

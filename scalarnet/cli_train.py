@@ -25,7 +25,7 @@ import time
 from . import files
 from .backprop import LOSSES
 from .changes import changes_text
-from .cli import CLIError, _digits, load_net, parse_number
+from .cli import CLIError, _digits, csv_rows, load_net, parse_number, print  # print: names escaped
 from .datasets import data_path
 from .errors import ScalarnetError
 from .network import Network
@@ -96,30 +96,18 @@ def read_data(path: str, net: Network, target_columns: list[str]) -> tuple[list,
         raise CLIError(f"--target: {len(target_columns)} columns but network {net.name!r} has "
                        f"{width} outputs")
     xs, ts, lines = [], [], []
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            header = [h.strip() for h in next(reader, [])]
-            _check_header(header, net, target_columns, path)
-            where = {name: i for i, name in enumerate(header)}
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue
-                line = reader.line_num
-                if len(cells) != len(header):
-                    raise CLIError(f"{path}, line {line}: {len(cells)} values but the header has "
-                                   f"{len(header)} columns")
-                values = {h: parse_number(c.strip(), f"{path}, line {line}, column {h!r}")
-                          for h, c in zip(header, cells)}
-                xs.append([values[name] for name in net.inputs])
-                ts.append([values[name] for name in target_columns])
-                lines.append(line)
-    except OSError as e:
-        raise CLIError(f"--data: cannot read {path!r} ({e.strerror})") from None
-    except UnicodeDecodeError as e:
-        raise CLIError(f"{path}: not UTF-8 text ({e.reason})") from None
-    except csv.Error as e:
-        raise CLIError(f"{path}: {e}") from None
+    header, rows = csv_rows(path, "--data")
+    header = header or []
+    _check_header(header, net, target_columns, path)
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise CLIError(f"{path}, line {line}: {len(cells)} values but the header has "
+                           f"{len(header)} columns")
+        values = {h: parse_number(c.strip(), f"{path}, line {line}, column {h!r}")
+                  for h, c in zip(header, cells)}
+        xs.append([values[name] for name in net.inputs])
+        ts.append([values[name] for name in target_columns])
+        lines.append(line)
     if not xs:
         raise CLIError(f"{path}: no rows after the header")
     return xs, ts, lines

@@ -32,6 +32,24 @@ def test_dev_zero_is_refused_quickly(capsys, monkeypatch):
                                   "environment variable SCALARNET_MAX_FILE_MB, e.g. SCALARNET_MAX_FILE_MB=4)")
 
 
+@pytest.mark.parametrize("argv", [
+    ["train", "xor", "--data", "/dev/zero", "--target", "y", "-o", "{tmp}/out.json"],
+    ["grade", "{sheet}", "/dev/zero"],
+], ids=["train-data", "grade-answers"])
+def test_every_csv_reader_is_capped(argv, tmp_path, capsys, monkeypatch):
+    # train --data and grade read their CSV through the same capped reader as run --inputs
+    sheet = tmp_path / "sheet.json"
+    assert main(["exercise", "tutorial-deep", "-o", str(sheet)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("SCALARNET_MAX_FILE_MB", "1")
+    argv = [a.format(tmp=tmp_path, sheet=sheet) for a in argv]
+    started = time.perf_counter()
+    assert main(argv) == 2
+    assert time.perf_counter() - started < 5
+    assert error_line(capsys).startswith("/dev/zero: the file is longer than 1 MiB")
+    assert not (tmp_path / "out.json").exists()
+
+
 def test_dev_zero_default_limit_in_a_subprocess_with_little_memory():
     """`run --inputs /dev/zero` under ulimit -v 1 GiB: refused at 64 MiB (was: memory without end)."""
     def limit():
