@@ -5,7 +5,7 @@ from .backprop import (LOSSES, Gradients, LayerGradients, Loss, LossError, Neuro
                        gradients, mean_loss, sgd_step, train)
 from .debugger import Debugger
 from . import exercise  # light: scalarnet.exercise.make(net, x) works after `import scalarnet`
-from .errors import FileFormatError, InputError, NetworkError, NumberError, ScalarnetError
+from .errors import FileFormatError, InputError, NetworkError, NumberError, OutputError, ScalarnetError
 from .files import examples, load, loads, save
 from .layer import Layer
 from .network import Network
@@ -23,7 +23,8 @@ _LAZY = {
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Debugger", "FileFormatError", "InputError", "Layer", "LayerRecord",
-    "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "Report", "ScalarnetError",
+    "Network", "NetworkError", "Neuron", "NeuronRecord", "NumberError", "OutputError", "Report",
+    "ScalarnetError",
     "Step", "StepError", "Trace", "compare", "examples", "get_activation", "load", "loads", "save",
     # backpropagation and training
     "Gradients", "LOSSES", "LayerGradients", "Loss", "LossError", "NeuronGradients", "get_loss",

@@ -19,7 +19,6 @@ import io
 import os
 import signal
 import sys
-import tempfile
 import time
 
 from . import files
@@ -131,21 +130,14 @@ def _check_header(header: list[str], net: Network, targets: list[str], path: str
 
 
 def write_atomic(path: str, data: bytes, option: str) -> None:
-    """Write beside `path`, then os.replace: a failure leaves no partial file and the old one intact.
+    """Write beside `path`, then os.replace (scalarnet.outputs): a failure leaves no partial file and
+    the old one intact; missing folders are made."""
+    from .outputs import write_atomic as write
 
-    A local helper until scalarnet has a shared one for every command's outputs.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = None
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".scalarnet-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        write(path, data)
     except OSError as e:
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
         raise CLIError(f"{option}: cannot write {path!r} ({e.strerror})") from None
 
 

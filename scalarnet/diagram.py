@@ -42,7 +42,6 @@ so the same network and input give byte-identical DOT. A layer wider than
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -158,29 +157,17 @@ def _plain_render(method: str, renderer, formatter, neato_no_op, engine) -> None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file beside it, so a failure leaves the old file.
+    """Write `data` to `path` through a temporary file beside it (scalarnet.outputs), so a failure
+    leaves the old file; a DiagramError names the place."""
+    from .outputs import write_atomic
 
-    (scalarnet's own small helper until a shared one exists.)
-    """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            where = f" ({error.filename})" if error.filename else ""
-            raise DiagramError(f"render: cannot write {str(path)!r}: {error.strerror or error}{where}") \
-                from None
-        raise
-
-
-# -- what is drawn ------------------------------------------------------------------------------
+        write_atomic(path, data)
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        raise DiagramError(f"render: cannot write {str(path)!r}: {error.strerror or error}{where}") \
+            from None
 
 
 class _Pass:

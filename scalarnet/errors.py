@@ -19,3 +19,7 @@ class NumberError(ScalarnetError, TypeError):
 
 class FileFormatError(ScalarnetError, ValueError):
     """A network file that cannot be read: bad JSON, unknown version, missing keys."""
+
+
+class OutputError(ScalarnetError, OSError):
+    """A file that could not be written (a full disk, a folder in the way); the earlier file is unchanged."""

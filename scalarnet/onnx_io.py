@@ -204,19 +204,7 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
 
 
 def _write_atomic(path, data: bytes) -> None:
-    """Write beside the target, then replace it: a failure leaves what was there."""
-    import tempfile
+    """Write beside the target, then replace it: a failure leaves what was there (an OutputError)."""
+    from .outputs import write_atomic
 
-    path = os.fspath(path)
-    folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".scalarnet-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, data)

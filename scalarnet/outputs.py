@@ -10,18 +10,22 @@ gallery): all of them are written beside the target first, and only when every o
 is whole are they renamed in; a failure while renaming puts back the files it had
 replaced. Files named stale (an earlier run's frames) are removed only on success.
 
-Errors are `OSError`, as from `open()`: the caller names the option or path.
+Errors are `OutputError`: a `ScalarnetError` that is also the `OSError` that caused it
+(same errno, strerror and filename), so the caller can name the option or path.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import secrets
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+
+from .errors import OutputError
 
 __all__ = ["StagedFile", "replace_dir_atomic", "write_atomic"]
 
@@ -79,6 +83,25 @@ def _sync_folder(folder: str) -> None:
         os.close(fd)
 
 
+def _output_errors(function):
+    """An OSError from `function` comes out as an OutputError with the same errno and text; its
+    filename is the one asked for when the error is about one of our temp files."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except OutputError:
+            raise
+        except OSError as e:
+            filename = e.filename
+            if filename is not None and os.path.basename(str(filename)).startswith(_TEMP_PREFIX):
+                target = args[0] if not isinstance(args[0], StagedFile) else args[0].path
+                filename = str(target)
+            raise OutputError(e.errno, e.strerror or str(e), filename) from e
+    return wrapper
+
+
+@_output_errors
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     """Write `data` (str as UTF-8) to `path` all at once; returns the path.
 
@@ -101,9 +124,10 @@ class StagedFile:
 
     For outputs that must all succeed together, e.g. `step --frames DIR --html FILE`:
     stage the page, write the frames, then commit the page (or discard it when the
-    frames failed). Raises OSError, with the temp file removed, when it cannot be written.
+    frames failed). Raises OutputError, with the temp file removed, when it cannot be written.
     """
 
+    @_output_errors
     def __init__(self, path: str | os.PathLike, data: bytes | str):
         self.path = Path(path)
         self._data = _bytes(data)
@@ -126,6 +150,7 @@ class StagedFile:
                 self.discard()
                 raise
 
+    @_output_errors
     def commit(self) -> Path:
         """Put the file in place (atomically, for a regular file); returns its path."""
         if self._temp is None:
@@ -148,6 +173,7 @@ class StagedFile:
             self._temp = None
 
 
+@_output_errors
 def replace_dir_atomic(target_dir: str | os.PathLike, files: Mapping[str, bytes | str],
                        stale: Callable[[list[str]], Iterable[str]] | None = None) -> list[Path]:
     """Write every file of `files` (name -> data) into `target_dir`, all or none; returns the paths.

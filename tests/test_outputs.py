@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from scalarnet import outputs
+from scalarnet.errors import OutputError
 from scalarnet.outputs import replace_dir_atomic, write_atomic
 
 
@@ -135,8 +136,9 @@ def test_replace_dir_folder_in_the_way_changes_nothing(tmp_path):
     (tmp_path / "step-05.svg").unlink()
     (tmp_path / "step-05.svg").mkdir()
     before = snapshot(tmp_path)
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(OutputError, match="Is a directory") as caught:  # scalarnet's, and an OSError
         replace_dir_atomic(tmp_path, frames(9), stale=stale_steps)
+    assert isinstance(caught.value, OSError) and caught.value.errno == errno.EISDIR
     assert snapshot(tmp_path) == before
 
 
@@ -253,3 +255,15 @@ def test_full_tmpfs_keeps_every_earlier_frame(small_tmpfs):
                            stale=stale_steps)
     assert caught.value.errno == errno.ENOSPC
     assert snapshot(small_tmpfs) == before
+
+
+def test_api_write_failures_are_scalarnet_errors(tmp_path):
+    # the API raises only scalarnet's errors: a write that fails is an OutputError (also an OSError)
+    import scalarnet
+
+    net = scalarnet.load("tutorial-deep")
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(scalarnet.ScalarnetError) as caught:
+        scalarnet.save(net, tmp_path / "file" / "net.json")
+    assert isinstance(caught.value, OSError) and caught.value.filename == str(tmp_path / "file" / "net.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
