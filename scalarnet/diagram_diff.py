@@ -86,7 +86,7 @@ def diff_diagram(old: Network, new: Network, *, gradients: Gradients | None = No
         return style
 
     graph = Diagram(graph_attr=_GRAPH, node_attr=_NODES, edge_attr=_EDGES)
-    widths = "-".join(str(w) for w in [len(new.inputs)] + new.widths)
+    widths = "-".join(str(w) for w in new.widths)  # the inputs, then each layer
     if gradients is None:
         head = [f"{new.name} ({widths}): what changed, old {ARROW} new",
                 f"{len(changed)} of {len(every)} weights and biases changed; blue grew, red "

@@ -212,6 +212,7 @@ def test_render_diff_draws_old_and_new(tmp_path, capsys):
     w_old, w_new = old.layers[0].neurons[0].weights[0], new.layers[0].neurons[0].weights[0]
     assert f'label="{w_old} → {w_new:.4g}"' in out
     assert "what changed, old → new" in out and "17 of 17 weights and biases changed" in out
+    assert "xor (2-4-1): what changed" in out  # the widths once: 2 inputs, 4 hidden, 1 output
     from scalarnet.diagram import diagram
     from scalarnet.diagram_diff import diff_diagram
     assert diagram(new, diff=old).source == diff_diagram(old, new).source
@@ -223,6 +224,7 @@ def test_render_sgd_step_shows_before_gradient_after(capsys):
     assert code == 0
     # hidden2.node1_1's weight from node0_0: 1 - 0.01 * 364 (the gradient `scalarnet gradients` shows)
     assert 'label="1 - 0.01*364 = -2.64"' in out and "loss: mse = 1/2*(182 - 180)^2 = 2" in out
+    assert "tutorial-deep (2-2-2-1): one gradient-descent step" in out
     assert 'label="4 - 0.01*0 = 4.0"' in out  # a weight whose gradient is 0 stays
 
 
