@@ -5,6 +5,7 @@ from .backprop import (LOSSES, Gradients, LayerGradients, Loss, LossError, Neuro
                        gradients, mean_loss, sgd_step, train)
 from .compare import Report, compare
 from .debugger import Debugger
+from . import exercise  # light: scalarnet.exercise.make(net, x) works after `import scalarnet`
 from .errors import FileFormatError, InputError, NetworkError, NumberError, ScalarnetError
 from .files import examples, load, loads, save
 from .layer import Layer

@@ -238,6 +238,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     path = _write(os.path.join(args.out, "tutorial-deep-steps.html"), page.encode("utf-8"), "--out")
     print(f"The deep network step by step (open it in a browser): {path}")
+    sheet = cli_exercise.demo_sheet(os.path.join(args.out, "tutorial-deep-exercise.html"), args.engine)
+    print(f"An exercise: the deep network with blanks to fill in and check: {sheet}")
     print("Diagrams:")
     for name, svg in svgs.items():
         print(_write(os.path.join(args.out, name), svg, "--out"))
@@ -506,7 +508,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="the Graphviz for --frames and --html: " + ENGINE_HELP)
     p.set_defaults(func=cmd_step)
+    cli_exercise.add_commands(sub)
     return parser
+
+
+from . import cli_exercise  # noqa: E402  (it imports this module's helpers)
 
 
 def main(argv: list[str] | None = None) -> int:

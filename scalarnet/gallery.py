@@ -60,10 +60,19 @@ def pictures() -> dict[str, Diagram]:
     result["tutorial-deep-ops.svg"] = diagram(deep, trace, view="ops")
     result["tutorial-deep-node0_1-ops.svg"] = diagram(deep, trace, view="ops",
                                                       neuron="hidden1.node0_1")
+    result["tutorial-deep-exercise.svg"] = _exercise_diagram(deep)
     large, x = large_network()
     shape = "-".join(str(w) for w in LARGE_WIDTHS)
     result[f"random-{shape}.svg"] = diagram(large, large.trace(x))
     return result
+
+
+def _exercise_diagram(deep: Network) -> Diagram:
+    """The diagram of the README's exercise sheet: `scalarnet exercise tutorial-deep --seed 1`."""
+    from .exercise import make
+    from .exercise_pages import diagram as sheet_diagram
+
+    return sheet_diagram(make(deep, deep.example_input, seed=1))
 
 
 def write(directory: str | os.PathLike, engine: str = ENGINE) -> list[Path]:
