@@ -46,17 +46,25 @@ EQUIVALENT_FILE = Path(__file__).resolve().parent / "mutation-equivalent.txt"
 
 # module -> the test files that are its own (what a developer runs after changing it)
 MODULES: dict[str, list[str]] = {
-    "activations": ["tests/test_activations.py"],
-    "neuron": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py"],
-    "layer": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py"],
-    "network": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py"],
-    "numbers": ["tests/test_network.py", "tests/test_numbers.py"],
-    "trace": ["tests/test_network.py", "tests/test_tutorial.py"],
-    "steps": ["tests/test_steps.py", "tests/test_debugger.py"],
-    "compare": ["tests/test_compare.py"],
-    "vectorized": ["tests/test_vectorized.py", "tests/test_compare.py"],
-    "backprop": ["tests/test_backprop.py"],
-    "files": ["tests/test_files.py"],
+    "neuron": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py",
+               "tests/test_pinned.py", "tests/test_pinned_neuron.py"],
+    "layer": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py",
+              "tests/test_pinned.py", "tests/test_pinned_layer.py"],
+    "network": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py",
+                "tests/test_pinned_network.py"],
+    "activations": ["tests/test_activations.py", "tests/test_pinned.py", "tests/test_pinned_activations.py"],
+    "trace": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_pinned.py",
+              "tests/test_pinned_trace.py"],
+    "numbers": ["tests/test_network.py", "tests/test_numbers.py", "tests/test_pinned_numbers.py"],
+    "files": ["tests/test_files.py", "tests/test_pinned_files.py"],
+    "backprop": ["tests/test_backprop.py", "tests/test_pinned.py", "tests/test_pinned_backprop.py"],
+    "steps": ["tests/test_steps.py", "tests/test_debugger.py", "tests/test_pinned_steps.py"],
+    "vectorized": ["tests/test_vectorized.py", "tests/test_compare.py", "tests/test_pinned_vectorized.py"],
+    "compare": ["tests/test_compare.py", "tests/test_pinned.py"],
+    "exercise": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
+    "exercise_grading": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
+    "exercise_files": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
+    "exercise_pages": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
 }
 
 _BINOPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
@@ -314,12 +322,13 @@ def main(argv: list[str] | None = None) -> int:
             for module in chosen:
                 results[module] = run_module(module, repos[0], sys.stderr.isatty())
         else:
-            results = _run_parallel(chosen, repos)
+            results = _run_parallel(chosen, repos, equivalent if args.survivors else None)
     return _report(chosen, results, equivalent, args.survivors)
 
 
-def _run_parallel(chosen: list[str], repos: list[Path]) -> dict:
-    """One forked worker per repository copy, each taking the next module from the list."""
+def _run_parallel(chosen: list[str], repos: list[Path], equivalent: dict[str, str] | None) -> dict:
+    """One forked worker per repository copy, each taking the next module from the list; with
+    `equivalent`, a module's survivors are shown as soon as it is done (on stderr)."""
     results = {}
     queue = list(chosen)
     running: dict[int, tuple[str, Path, Path]] = {}
@@ -353,6 +362,9 @@ def _run_parallel(chosen: list[str], repos: list[Path]) -> dict:
             results[module] = (found, [m for m in found if (m.index, m.variant) in alive], data[2])
             print(f"  {module}: done, {len(results[module][1])} of {len(found)} survive",
                   file=sys.stderr, flush=True)
+            if equivalent is not None:
+                for line in _survivor_lines(module, results[module][1], equivalent):
+                    print(line, file=sys.stderr, flush=True)
     return results
 
 
@@ -372,13 +384,19 @@ def _report(chosen: list[str], results: dict, equivalent: dict[str, str], show_s
         print(f"{module:<12} {len(found):>8} {killed:>7} {len(eq):>10} {len(alive):>8} {score:>6.1f}%  "
               f"{', '.join(Path(t).name for t in MODULES[module])} ({clean:.1f} s)")
         if show_survivors:
-            source = (ROOT / "scalarnet" / f"{module}.py").read_text(encoding="utf-8").splitlines()
-            for m in alive:
-                print(f"    {module}.py:{m.line}  {m.function}: {m.description}   | {source[m.line - 1].strip()[:70]}")
+            for line in _survivor_lines(module, survivors, equivalent):
+                print(line)
     score = 100.0 * killed_all / total if total else 100.0
     print(f"{'all':<12} {total + equivalent_all:>8} {killed_all:>7} {equivalent_all:>10} "
           f"{total - killed_all:>8} {score:>6.1f}%")
     return 0
+
+
+def _survivor_lines(module: str, survivors: list[Mutant], equivalent: dict[str, str]) -> list[str]:
+    """One line per surviving mutant not known to be equivalent, with its source line."""
+    source = (ROOT / "scalarnet" / f"{module}.py").read_text(encoding="utf-8").splitlines()
+    return [f"    {module}.py:{m.line}  {m.function}: {m.description}   | {source[m.line - 1].strip()[:70]}"
+            for m in survivors if m.key not in equivalent]
 
 
 if __name__ == "__main__":
