@@ -14,7 +14,7 @@ Each mutant is one change to one module, made on its syntax tree:
   `is`/`is not`, `in`/`not in`);
 - `and`/`or` swapped, a `not` or a unary minus removed;
 - a constant changed: an int n to n + 1, a float x to 10x and x/10 (a tolerance made
-  ten times looser or tighter), True/False swapped;
+  ten times looser or tighter; not 0.0, which they leave as it is), True/False swapped;
 - a call whose result is not used deleted, a `raise` deleted.
 
 Docstrings, annotations, strings and `__all__` are left alone. For each mutant the module's
@@ -145,8 +145,8 @@ def _changes(node: ast.AST) -> list[tuple[str, object]]:
             return [(f"{v} -> {not v}", ("const", not v))]
         if isinstance(v, int):
             return [(f"{v} -> {v + 1}", ("const", v + 1))]
-        if isinstance(v, float):
-            return [(f"{v!r} -> {v * 10!r}", ("const", v * 10)), (f"{v!r} -> {v / 10!r}", ("const", v / 10))]
+        if isinstance(v, float):  # 0.0 and infinities: x10 and /10 change nothing, so no mutant
+            return [(f"{v!r} -> {new!r}", ("const", new)) for new in (v * 10, v / 10) if new != v]
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         return [("call deleted: " + ast.unparse(node.value.func)[:40], ("delete",))]
     if isinstance(node, ast.Raise):
