@@ -1,0 +1,130 @@
+"""Exercise-grading behaviours mutation testing showed no test pinned (benchmarks/mutation.py
+exercise_grading): the float rule at its exact boundary, exact ints and fractions, the answer forms
+read, each usual slip's hint, and the messages for a malformed set of answers."""
+
+import math
+from fractions import Fraction
+
+import pytest
+
+from scalarnet import Layer, Network, Neuron, load
+from scalarnet.exercise import ExerciseError, make
+from scalarnet.exercise_grading import agrees, parse_answer
+
+
+def _right(text, answer):
+    given = parse_answer(text)
+    return len(given) == 1 and agrees(given[0], answer)
+
+
+@pytest.mark.parametrize("text, answer, right", [
+    ("1.12", 1.125, True),    # exactly half a unit of the last digit written: still right
+    ("1.13", 1.125, True),
+    ("1.11", 1.125, False),
+    ("1.14", 1.125, False),
+    ("1.1", 1.125, False),    # fewer than 3 significant digits: checked to the third
+    ("0.731", 0.7310585786300049, True),
+    ("0.7311", 0.7310585786300049, True),
+    ("0.73", 0.7310585786300049, False),
+    ("0.7312", 0.7310585786300049, False),
+    ("1", 1.0, True),
+    ("0.999", 1.0, False),
+    ("0", 0.0, True),
+    ("0.0001", 0.0, False),   # a float 0 is answered by 0 only
+    ("1", math.inf, False),
+    ("26.0", 26, True),
+    ("52/2", 26, True),
+    ("26.1", 26, False),
+    ("25.9999", 26, False),   # an int is exact: no rounding
+    ("1/3", Fraction(1, 3), True),
+    ("0.333", Fraction(1, 3), False),
+], ids=lambda v: repr(v))
+def test_answer_agrees(text, answer, right):
+    assert _right(text, answer) is right
+
+
+@pytest.mark.parametrize("answer, parsed", [
+    ("[26, 0]", [(Fraction(26), 0), (Fraction(0), 0)]),
+    ("26; 0", [(Fraction(26), 0), (Fraction(0), 0)]),
+    (0.5, [(Fraction(1, 2), -1)]),
+    ([1, 0.25], [(Fraction(1), 0), (Fraction(1, 4), -2)]),
+    ("1/3", [(Fraction(1, 3), None)]),
+    ("1230", [(Fraction(1230), 0)]),
+    ("-1.5e-3", [(Fraction(-3, 2000), -4)]),
+    (".5", [(Fraction(1, 2), -1)]),
+], ids=lambda v: repr(v))
+def test_parse_answer(answer, parsed):
+    assert parse_answer(answer) == parsed
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("  ", "answer: no number given"),
+    ("abc", "answer: 'abc' is not a number"),
+    (None, "answer: expected a number, got None"),
+    ("1/0", "answer: '1/0' is not a number"),
+    ("2_6", "answer: '2_6' is not a number"),
+], ids=["blank", "word", "none", "over-zero", "underscore"])
+def test_parse_answer_refuses(answer, message):
+    with pytest.raises(ExerciseError) as info:
+        parse_answer(answer)
+    assert str(info.value) == message
+
+
+def _net():
+    # a: 3*2 + (-5)*(-3) + 1 = 22; b: 3*(-1) + (-5)*(-2) = 7; out: 22*1 + 7*(-1) + 2 = 17
+    return Network([Layer("h", [Neuron("a", [2, -3], bias=1), Neuron("b", [-1, -2])], "relu"),
+                    Layer("o", [Neuron("out", [1, -1], bias=2)])])
+
+
+def _sheet(kind):
+    return make(_net(), [3, -5], target=[1], kinds=[kind], count=1, seed=0)
+
+
+SUM_RIGHT = "    right: a: 3*2 + (-5)*(-3) + 1 = 22"
+
+
+@pytest.mark.parametrize("kind, answer, text", [
+    ("sum", "-8", ["(a) h.a sum: wrong: -8", SUM_RIGHT, "    hint: the sign of the negative weight -3 (times -5)"]),
+    ("sum", "21", ["(a) h.a sum: wrong: 21", SUM_RIGHT, "    hint: the bias 1 is missed"]),
+    ("sum", "16", ["(a) h.a sum: wrong: 16", SUM_RIGHT, "    hint: a term is left out: 3*2"]),
+    ("sum", "7", ["(a) h.a sum: wrong: 7", SUM_RIGHT, "    hint: a term is left out: (-5)*(-3)"]),
+    ("sum", "23", ["(a) h.a sum: wrong: 23", SUM_RIGHT]),
+    ("sum", "", ["(a) h.a sum: wrong: (no answer)", SUM_RIGHT]),
+    ("sum", "22.0", ["(a) h.a sum: right: 22.0"]),
+    ("layer", "22", ["(a) h layer: wrong: 22", "    right: h (relu): values = [relu(22), relu(7)] = [22, 7]",
+                     "    hint: 2 values are asked for, one per neuron of h"]),
+    ("layer", [22, 7], ["(a) h layer: right: 22 7"]),
+    ("layer", "22, 8", ["(a) h layer: wrong: 22, 8",
+                        "    right: h (relu): values = [relu(22), relu(7)] = [22, 7]"]),
+    ("dw", -16, ["(a) h.b[0] dw: wrong: -16", "    right: b: dL/dw[0] = 3*(-16) = -48",
+                 "    hint: dL/dw = input * dL/dz: the input 3 is not multiplied in"]),
+], ids=["sign", "bias", "first-term", "second-term", "no-hint", "empty", "float-of-int", "layer-count",
+        "layer-list", "layer-wrong", "dw-input"])
+def test_grade_text_and_hint(kind, answer, text):
+    grading = _sheet(kind).grade({"a": answer})
+    right = len(text) == 1
+    assert grading.text() == "\n".join(text + [f"score {int(right)}/1"])
+    assert (grading.score, grading.total, grading.ok) == (int(right), 1, right)
+    assert repr(grading) == f"<Grading score {int(right)}/1>"
+
+
+def test_grade_relu_of_a_negative_and_score():
+    sheet = make(load("tutorial-deep"), [3, 5], count=2, seed=1)
+    assert sheet.grade({"a": "-26", "b": "26"}).text() == "\n".join([
+        "(a) hidden2.node1_0 activation: wrong: -26",
+        "    right: node1_0: relu(-26) = 0",
+        "    hint: relu of a negative number: relu(z) = max(0, z)",
+        "(b) hidden2.node1_1 sum: right: 26",
+        "score 1/2"])
+
+
+@pytest.mark.parametrize("answers, message", [
+    ([1], "answers: expected a mapping of blank id -> answer, got [1]"),
+    ({"a": 1, "z": 2}, "answers: no blank 'z' on the sheet (blanks: a)"),
+    ({}, "answers: no answer for blank 'a' (every blank needs a row; an empty answer counts as wrong)"),
+    ({"a": "x"}, "answers, blank 'a': 'x' is not a number"),
+], ids=["a-list", "unknown-blank", "missing-blank", "not-a-number"])
+def test_grade_refuses(answers, message):
+    with pytest.raises(ExerciseError) as info:
+        _sheet("dw").grade(answers)
+    assert str(info.value) == message
