@@ -128,3 +128,63 @@ def test_grade_refuses(answers, message):
     with pytest.raises(ExerciseError) as info:
         _sheet("dw").grade(answers)
     assert str(info.value) == message
+
+
+# --- the sheet's file read back (exercise_files) -------------------------------------------------
+
+from scalarnet.exercise_files import load_sheet, loads_sheet  # noqa: E402
+
+
+def _deep_sheet_json():
+    return make(load("tutorial-deep"), [3, 5], count=3, seed=1).json()
+
+
+def _edited(change):
+    import json
+    data = json.loads(_deep_sheet_json())
+    change(data)
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("kind", ["product", "layer", "dw", "sum"])
+def test_sheet_file_round_trip_keeps_every_blank(kind):
+    sheet = make(_net(), [3, -5], target=[1], kinds=[kind], count=1, seed=3)
+    again = loads_sheet(sheet.json())
+    assert [(b.id, b.kind, b.where(), b.answer) for b in again.blanks] == \
+        [(b.id, b.kind, b.where(), b.answer) for b in sheet.blanks]
+    assert (again.seed, again.input, again.target) == (3, [3, -5], [1])
+
+
+def test_sheet_file_read_from_disk(tmp_path):
+    path = tmp_path / "sheet.json"
+    path.write_text(_deep_sheet_json(), encoding="utf-8")
+    assert [b.answer for b in load_sheet(path).blanks] == [0, 0, 26]
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(ExerciseError, match=r"sheet.json: not UTF-8 text \(invalid start byte\)$"):
+        load_sheet(path)
+    with pytest.raises(ExerciseError, match=r"^cannot read the sheet '.*nope.json' \(No such file or directory\)$"):
+        load_sheet(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[1]", "<sheet>: not an exercise sheet (format 'list'; expected 'scalarnet.exercise/1')"),
+    ('{"format": "x"}', "<sheet>: not an exercise sheet (format 'x'; expected 'scalarnet.exercise/1')"),
+    ("{", "<sheet>: line 1, column 2: invalid JSON: Expecting property name enclosed in double quotes"),
+    (_edited(lambda d: d["blanks"][0].update(answer=5)),
+     "<sheet>: blanks[0] ('a'): the answer 5 is not the network's value 0"),
+    (_edited(lambda d: d["blanks"][1].update(id="a")), "<sheet>: blanks[1]: the id 'a' is not a new non-empty string"),
+    (_edited(lambda d: d["blanks"][1].update(id="")), "<sheet>: blanks[1]: the id '' is not a new non-empty string"),
+    (_edited(lambda d: d["blanks"][1].update(neuron="hidden9.x")),
+     "<sheet>: blanks[1]: no activation 'hidden9.x' in the pass"),
+    (_edited(lambda d: d["blanks"].append(d["blanks"][0])),
+     "<sheet>: blanks[3]: no activation 'hidden1.node0_1' in the pass"),
+    (_edited(lambda d: d.update(blanks=5)), '<sheet>: "blanks" should be a list'),
+    (_edited(lambda d: d.pop("seed")),
+     "<sheet>: the sheet has no 'seed' (a sheet written by `scalarnet exercise` has it)"),
+    (_edited(lambda d: d.update(seed="x")), "<sheet>: seed: expected a whole number, got 'x'"),
+], ids=["a-list", "other-format", "bad-json", "edited-answer", "id-twice", "id-empty", "no-such-neuron",
+        "blank-twice", "blanks-a-number", "no-seed", "seed-a-string"])
+def test_sheet_file_refused(text, message):
+    with pytest.raises(ExerciseError) as info:
+        loads_sheet(text)
+    assert str(info.value) == message
