@@ -41,12 +41,13 @@ def _same(a, b):
     (sigmoid, -10 ** 400, 0.0),
     (sigmoid, 10 ** 400, 1.0),
     (tanh, -10 ** 400, -1.0),
-    (sigmoid, 0.5, 1.0 / (1.0 + math.exp(-0.5))),   # the written formula 1/(1 + e^-z) for z >= 0
+    (sigmoid, 0.9, 1.0 / (1.0 + math.exp(-0.9))),   # the written formula 1/(1 + e^-z) for z >= 0
+    (sigmoid, 1.5, 1.0 / (1.0 + math.exp(-1.5))),
     (sigmoid, -0.5, math.exp(-0.5) / (1.0 + math.exp(-0.5))),
 ], ids=["relu-minus-zero", "relu-decimal-nan", "relu-nan", "relu-half", "leaky-int-zero", "leaky-int",
         "leaky-default-slope", "leaky-decimal", "leaky-decimal-slope", "leaky-fraction", "leaky-huge-int",
         "leaky-half", "leaky-nan", "sigmoid-huge-negative", "sigmoid-huge", "tanh-huge-negative",
-        "sigmoid-half", "sigmoid-minus-half"])
+        "sigmoid-0.9", "sigmoid-1.5", "sigmoid-minus-half"])
 def test_activation_value_and_type(act, z, expected):
     assert _same(act(z), expected), (act(z), expected)
 
@@ -65,6 +66,16 @@ def test_activation_value_and_type(act, z, expected):
         "tanh", "sigmoid-zero", "sigmoid-two"])
 def test_derivative_value_and_type(act, z, expected):
     assert _same(act.derivative(z), expected)
+
+
+def test_the_base_activation_computes_nothing():
+    # a kind that forgets its function or derivative fails loudly, never a silent None
+    from scalarnet import Activation
+
+    with pytest.raises(NotImplementedError):
+        Activation()(1)
+    with pytest.raises(NotImplementedError):
+        Activation().derivative(1)
 
 
 def test_elementwise_activations_are_written_per_value():
