@@ -188,3 +188,55 @@ def test_sheet_file_refused(text, message):
     with pytest.raises(ExerciseError) as info:
         loads_sheet(text)
     assert str(info.value) == message
+
+
+# --- making a sheet (exercise) -------------------------------------------------------------------
+
+from scalarnet.exercise import random_network  # noqa: E402
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: make(5, [3, 5]), "make: expected a Network, got 5"),
+    (lambda: make(load("tutorial-deep"), [3, 5], kinds=[]),
+     "kinds: expected at least one of product, sum, activation, layer, dz, dw"),
+    (lambda: make(load("tutorial-deep"), [3, 5], kinds=["blank"]),
+     "unknown kind of blank 'blank' (known: product, sum, activation, layer, dz, dw)"),
+    (lambda: make(load("tutorial-deep"), [3, 5], kinds=["dz"]),
+     "blanks of kind 'dz' are gradients: they need a target (--target)"),
+    (lambda: make(load("tutorial-deep"), [3, 5], seed=True), "seed: expected a whole number, got True"),
+    (lambda: make(load("tutorial-deep"), [3, 5], seed=1.5), "seed: expected a whole number, got 1.5"),
+    (lambda: make(load("tutorial-deep"), [3, 5], count=0), "count: expected a whole number of at least 1, got 0"),
+    (lambda: make(load("tutorial-deep"), [3, 5], count=True),
+     "count: expected a whole number of at least 1, got True"),
+    (lambda: make(load("tutorial-deep"), [3, 5], count=99),
+     "count: 99 blanks asked for, but only 4 of kind sum, activation fit network 'tutorial-deep' "
+     "(each needs one of the values it is worked out from shown)"),
+    (lambda: make(Network([Layer("o", [Neuron("a", [1]), Neuron("b", [2])], "softmax")]), [1], target=[0, 1]),
+     "layer 'o': a sheet with a target works the backward pass by hand, which softmax (not one value at a "
+     "time) does not fit; give no target"),
+    (lambda: random_network("2-0-1"), "--random: expected widths like 2-3-1 (at least two, each 1 to 64), got '2-0-1'"),
+    (lambda: random_network("2"), "--random: expected widths like 2-3-1 (at least two, each 1 to 64), got '2'"),
+    (lambda: random_network("2-65"), "--random: expected widths like 2-3-1 (at least two, each 1 to 64), got '2-65'"),
+], ids=["not-a-network", "no-kinds", "unknown-kind", "gradient-without-target", "seed-bool", "seed-float",
+        "count-zero", "count-bool", "count-too-many", "softmax-with-target", "random-zero-width",
+        "random-one-width", "random-too-wide"])
+def test_make_refuses(call, message):
+    with pytest.raises(ExerciseError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_make_defaults_and_ids():
+    deep = load("tutorial-deep")
+    assert [b.kind for b in make(deep, [3, 5], kinds="sum", count=2).blanks] == ["sum", "sum"]
+    assert len(make(deep, [3, 5]).blanks) == 4
+    assert [b.id for b in make(deep, [3, 5], kinds=["activation", "sum"], count=4, seed=2).blanks] == \
+        ["a", "b", "c", "d"]
+
+
+def test_random_network_is_seeded_ints():
+    net, x = random_network("2-3-1", seed=7)
+    assert (net.widths, x, net.forward(x)) == ([2, 3, 1], [4, -7], [14])
+    assert (net.layers[0].neurons[0].weights, net.layers[0].neurons[0].bias) == ([1, -5], -6)
+    assert [layer.activation.name for layer in net.layers] == ["relu", "identity"]
+    assert net.description == "A random 2-3-1 network for paper (seed 7)."
