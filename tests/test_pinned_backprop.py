@@ -106,3 +106,52 @@ def test_gradients_of_the_tutorial():
     ]
     assert "  dL/dx1 = 4*14 + (-5)*0 = 56" in str(g)
     assert "  node0_0: dL/da = (-1)*0 + 1*14 = 14" in str(g)
+
+
+def _softmax_net():
+    # h: tanh(0) = 0.0 for both; o: softmax of two equal sums = [0.5, 0.5]
+    from scalarnet import Layer, Network, Neuron
+
+    return Network([Layer("h", [Neuron("a", [1.0]), Neuron("b", [-1.0])], "tanh"),
+                    Layer("o", [Neuron("p", [1.0, 0.5]), Neuron("q", [0.5, 1.0])], "softmax")])
+
+
+def test_softmax_with_mse_text_shows_s():
+    # dL/da = a - t = [0.5, 0.0]; s = 0.5*0.5 + 0.5*0.0 = 0.25; dL/dz = a*(dL/da - s)
+    g = _softmax_net().gradients([0.0], [0, 0.5])
+    assert g.text(digits=3).splitlines()[:9] == [
+        "loss: mse = 1/2*((0.5 - 0)^2 + (0.5 - 0.5)^2) = 0.125",
+        "o (softmax):",
+        "  s = sum of a*dL/da = 0.5*0.5 + 0.5*0.0 = 0.25",
+        "  p: dL/da = a - t = 0.5 - 0 = 0.5",
+        "     dL/dz = a*(dL/da - s) = 0.5*(0.5 - 0.25) = 0.125",
+        "     dL/dw = [0.0*0.125, 0.0*0.125] = [0.0, 0.0]",
+        "     dL/dbias = dL/dz = 0.125",
+        "  q: dL/da = a - t = 0.5 - 0.5 = 0.0",
+        "     dL/dz = a*(dL/da - s) = 0.5*(0.0 - 0.25) = -0.125",
+    ]
+
+
+def test_softmax_with_cross_entropy_text_and_lookups():
+    g = _softmax_net().gradients([0.0], [0, 1], loss="cross_entropy")
+    text = g.text(digits=3)
+    assert text.splitlines()[:4] == [
+        "loss: cross_entropy = -(0*log(0.5) + 1*log(0.5)) = 0.693",
+        "o (softmax):",
+        "  p: dL/da = -t/a = -0/0.5 = 0.0",
+        "     dL/dz = a - t = 0.5 - 0 = 0.5 (softmax with cross_entropy)",
+    ]
+    assert "     dL/dz = tanh'(0.0) * dL/da = 1.0 * 0.25 = 0.25" in text
+    assert text.endswith("inputs:\n  dL/dx0 = 1.0*0.25 + (-1.0)*(-0.25) = 0.5")
+    assert repr(g.layer("o")) == "<LayerGradients o: dz=[0.5, -0.5]>"
+    assert repr(g.neuron("h.a")) == "<NeuronGradients h.a: dz=0.25>"
+    assert g.layer("h").name == "h" and g.neuron("q").da == -2.0
+
+
+def test_gradients_to_dict():
+    assert load("tutorial-deep").gradients([3, 5], [180]).to_dict() == {
+        "loss": {"name": "mse", "value": Fraction(2, 1)}, "target": [180], "output": [182],
+        "layers": [{"name": "hidden1", "da": [14, 28], "dz": [14, 0], "dw": [[42, 70], [0, 0]], "dbias": [14, 0]},
+                   {"name": "hidden2", "da": [4, 14], "dz": [0, 14], "dw": [[0, 0], [364, 0]], "dbias": [0, 14]},
+                   {"name": "output", "da": [2], "dz": [2], "dw": [[0, 52]], "dbias": [2]}],
+        "inputs": {"x0": 28, "x1": 56}}
