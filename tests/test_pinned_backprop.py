@@ -155,3 +155,22 @@ def test_gradients_to_dict():
                    {"name": "hidden2", "da": [4, 14], "dz": [0, 14], "dw": [[0, 0], [364, 0]], "dbias": [0, 14]},
                    {"name": "output", "da": [2], "dz": [2], "dw": [[0, 52]], "dbias": [2]}],
         "inputs": {"x0": 28, "x1": 56}}
+
+
+def test_cross_entropy_sum_tolerance_is_1e_9_inclusive():
+    # Fractions make the sum exact: 1 + 1e-9 exactly is still accepted, 5e-9 off is refused
+    edge = Fraction(1e-9)
+    ce.check([Fraction(1, 2), Fraction(1, 2) + edge], ["a", "b"])
+    ce.check([Fraction(1, 2), Fraction(1, 2) - edge], ["a", "b"])
+    with pytest.raises(LossError, match="must be probabilities that add up to 1"):
+        ce.check([0.5, 0.5 + 5e-9], ["a", "b"])
+
+
+def test_the_base_loss_computes_nothing():
+    # a loss kind that forgets a part fails loudly, never a silent None
+    from scalarnet import Loss
+
+    for call in (lambda: Loss().value([1], [1], [1]), lambda: Loss().derivative([1], [1]),
+                 lambda: Loss().value_text([1], [1], 0), lambda: Loss().derivative_text(1, 1, 0)):
+        with pytest.raises(NotImplementedError):
+            call()
