@@ -149,8 +149,8 @@ def test_save_refuses_what_is_not_a_network(tmp_path):
 
 
 def test_examples_are_every_bundled_file():
-    assert scalarnet.examples() == ['iris-mlp', 'tutorial-deep', 'tutorial-forward', 'tutorial-relu',
-                                    'tutorial-tanh']
+    assert scalarnet.examples() == ['iris-mlp', 'loan', 'tutorial-deep', 'tutorial-forward', 'tutorial-relu',
+                                    'tutorial-tanh', 'xor']
     assert all(isinstance(load(name), Network) for name in scalarnet.examples())
 
 

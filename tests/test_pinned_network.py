@@ -69,7 +69,8 @@ BAD = [
     ("neuron-by-number", lambda: load("tutorial-deep").neuron(5),
      "network 'tutorial-deep': expected a neuron's name ('layer.neuron', or its name alone), got 5"),
     ("neuron-none", lambda: load("tutorial-deep").neuron("nope"),
-     "network 'tutorial-deep': no single neuron 'nope' (there is none; name it as 'layer.neuron')"),
+     "network 'tutorial-deep': no single neuron 'nope' (there is none; neurons: hidden1.node0_0, "
+     "hidden1.node0_1, hidden2.node1_0, hidden2.node1_1, output.output)"),
     ("neuron-no-layer", lambda: load("tutorial-deep").neuron("hidden9.node0_0"),
      "network 'tutorial-deep' has no layer 'hidden9' (layers: hidden1, hidden2, output)"),
     ("neuron-ambiguous", lambda: _two_layers_with_n().neuron("n"),

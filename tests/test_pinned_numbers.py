@@ -41,8 +41,8 @@ def test_fmt(value, digits, text):
 
 
 def test_fmt_of_an_int_beyond_str_s_digit_limit():
-    text = fmt(10 ** 5000)
-    assert text == "1" + "0" * 5000
+    # ints past 50 digits are written by their ends and length (explain of huge ints stays small)
+    assert fmt(10 ** 5000) == "1000...0000 (5001 digits)"
 
 
 @pytest.mark.parametrize("value, text", [

@@ -44,9 +44,9 @@ def test_trace_text_with_digits_rounds_floats_only():
 
 @pytest.mark.parametrize("name, message", [
     ("a.b", "neuron name 'a.b' is in several layers: say which (h.1.a.b, o.a.b)"),
-    ("h.1.x", "layer 'h.1' has no neuron 'x'"),
+    ("h.1.x", "layer 'h.1' has no neuron 'x' (it has: a.b, c)"),
     ("zz.x", "no layer 'zz' in the trace (layers: h.1, o)"),
-    ("zz", "no neuron 'zz' in the trace"),
+    ("zz", "no neuron 'zz' in the trace (neurons: h.1.a.b, h.1.c, o.a.b)"),
     (3, "expected a neuron's name ('layer.neuron', or its name alone), got 3"),
 ], ids=["ambiguous", "no-neuron-in-dotted-layer", "no-layer", "no-neuron", "not-a-string"])
 def test_trace_neuron_lookup_refuses(name, message):
