@@ -18,11 +18,10 @@ from fractions import Fraction
 
 from . import files, limits
 from .backprop import LOSSES, gradients
-from .debugger import STOP_ON, Console, Debugger
 from .errors import InputError, ScalarnetError
 from .network import Network
 from .numbers import MAX_DIGITS, fmt
-from .outputs import StagedFile, replace_dir_atomic, write_atomic
+from .outputs import replace_dir_atomic, write_atomic
 from .terminal import one_line, terminal_text
 from .trace import values_text
 
@@ -267,128 +266,9 @@ def cmd_gradients(args: argparse.Namespace) -> int:
     return 0
 
 
-GRANULARITIES = ("op", "neuron", "layer")  # finest first
-#: --frames/--html draw at most this many steps by default: each is a whole diagram (~30 ms)
-MAX_PICTURE_STEPS = 200
-
-
-def _count(text: str) -> int:
-    """A whole number >= 1 (--max-steps)."""
-    if not (text.isdecimal() and 1 <= int(text)):
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return int(text)
-
-
-TUTORIAL = ("tutorial-forward", "tutorial-tanh", "tutorial-relu", "tutorial-deep")
 ENGINES = ("auto", "system", "wasm")
 ENGINE_HELP = ("auto (default): the system Graphviz when 'dot' is installed, else the embedded "
                "one; system; wasm (embedded, SVG only)")
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from . import player
-    from .diagram import diagram
-    from .rendering import RenderError, render
-
-    pictures, text = {}, []
-    for number, name in enumerate(TUTORIAL, start=1):
-        net = files.load(name)
-        trace = net.trace(net.example_input)
-        text += [f"== Example {number}: {name} ==", net.description, trace.text(args.digits), ""]
-        pictures[f"{name}.svg"] = diagram(net, trace)
-    try:
-        svgs = {name: render(picture, "svg", args.engine) for name, picture in pictures.items()}
-        deep = files.load("tutorial-deep")
-        built = player.frames(deep, deep.example_input)
-        page = player.player_html(deep, built, player.render_frames(built, args.engine))
-        sheet = cli_exercise.demo_sheet(args.engine)
-    except RenderError as e:  # the arithmetic stands; only the drawings are missing
-        print("\n".join(text))
-        print(f"scalarnet: diagrams not drawn: {e}", file=sys.stderr)
-        return 0
-    # written before anything is printed: a folder that cannot be written is one line, not half a demo
-    page_name, sheet_name = "tutorial-deep-steps.html", "tutorial-deep-exercise.html"
-    paths = _write_files(args.out, {page_name: page, sheet_name: sheet, **svgs}, "--out")
-    print("\n".join(text))
-    print(f"The deep network step by step (open it in a browser): {paths[0]}")
-    print(f"An exercise: the deep network with blanks to fill in and check: {paths[1]}")
-    print("Diagrams:")
-    for path in paths[2:]:
-        print(path)
-    return 0
-
-
-def cmd_render(args: argparse.Namespace) -> int:
-    from .diagram import diagram
-
-    net = load_net(args)
-    if args.diff or args.sgd_step:  # what changed: drawn by diagram_diff
-        from .cli_train import change_picture
-
-        return _output_picture(args, change_picture(args, net))
-    if args.weights_only and args.input:
-        raise CLIError("give either --input or --weights-only, not both")
-    if args.target and args.weights_only:
-        raise CLIError("--target draws gradients, which need the values: drop --weights-only")
-    if args.target and args.view in ("network", "layers"):
-        raise CLIError(f"--target draws gradients in the ops view: drop --view {args.view}")
-    trace = grads = None
-    if not args.weights_only and (args.input or net.example_input is not None):
-        trace = net.trace(one_input(args, net))
-    if args.target:
-        if trace is None:
-            raise CLIError(f"--target needs --input: network {net.name!r} has no example input")
-        target = [parse_number(t, "--target") for t in args.target]
-        grads, trace = gradients(net, trace.input_values, target, args.loss), None
-    view = args.view or ("ops" if args.neuron or args.layer or grads else "network")
-    format = args.format or _format_of(args.output) or "svg"
-    if format in ("png", "pdf") and args.output in (None, "-"):
-        raise CLIError(f"--format {format}: give the file to write with -o FILE")
-    picture = diagram(net, trace, view=view, neuron=args.neuron, layer=args.layer,
-                      threshold=args.threshold, digits=args.digits, gradients=grads)
-    return _output_picture(args, picture, format)
-
-
-def _output_picture(args: argparse.Namespace, picture, format: str | None = None) -> int:
-    """Render the picture and write it to -o (or stdout); one line saying what was written."""
-    from .rendering import choose_engine, render
-
-    format = format or args.format or _format_of(args.output) or "svg"
-    if format in ("png", "pdf") and args.output in (None, "-"):
-        raise CLIError(f"--format {format}: give the file to write with -o FILE")
-    data = render(picture, format, args.engine)
-    if args.output in (None, "-"):
-        text = data.decode("utf-8")
-        # into a file or a pipe as rendered; on a terminal, a name's C1 controls shown escaped
-        sys.stdout.write(terminal_text(text) if sys.stdout.isatty() else text)
-        return 0
-    engine = choose_engine(args.engine, format)
-    how = "DOT source" if engine == "none" else f"Graphviz engine {engine!r}"
-    # `-o out`: no extension to tell the format, so SVG, and the line says so
-    chosen = ("," if args.format or _format_of(args.output)
-              else ", format svg: the name has no extension, --format chooses another;")
-    print(f"{_write(args.output, data, '-o')} ({len(data) / 1024:.1f} KiB{chosen} {how})")
-    return 0
-
-
-def cmd_gallery(args: argparse.Namespace) -> int:
-    from . import gallery
-
-    for path in _write_files(args.dir, gallery.render_all(args.engine), "DIR"):
-        print(path)
-    return 0
-
-
-def _format_of(path: str | None) -> str | None:
-    """The image format a file name asks for (`deep.png` -> png), or None when it has no suffix."""
-    suffix = os.path.splitext(path or "")[1].lower().lstrip(".")
-    if not suffix:
-        return None
-    if suffix not in ("svg", "png", "pdf", "dot", "gv"):
-        # writing SVG into deep.jpeg would make a file that no viewer opens as a JPEG
-        raise CLIError(f"-o {path}: unknown image format {suffix!r} (known: svg, png, pdf, dot); "
-                       "name the file .svg, .png, .pdf or .dot, or give --format")
-    return {"gv": "dot"}.get(suffix, suffix)
 
 
 def _write(path: str, data: bytes, option: str) -> str:
@@ -411,88 +291,6 @@ def _write_files(folder: str, data: dict[str, bytes | str], option: str, stale=N
         where = e.filename if e.filename is not None else folder
         raise CLIError(f"{option}: cannot write {str(where)!r} ({e.strerror})") from None
     return [str(p) for p in written]
-
-
-def cmd_step(args: argparse.Namespace) -> int:
-    net = load_net(args)
-    x = one_input(args, net)
-    target = None if args.target is None else [parse_number(t, "--target") for t in args.target]
-    net.trace(x)  # a pass that cannot be computed (e.g. 10**400 * 1.5) is one line, before any prompt
-    if args.frames or args.html:
-        return _step_pictures(args, net, x, target)
-    from . import cli_step
-
-    bounded = [name for name in args.stop_on or () if name in ("magnitude", "vanishing", "exploding")]
-    if bounded and args.bound is None:
-        what = {"magnitude": "the magnitude past which to stop",
-                "vanishing": "the |dL/dz| below which to stop",
-                "exploding": "the |dL/dz| above which to stop"}[bounded[0]]
-        raise CLIError(f"--stop-on {bounded[0]} needs --bound N: {what} "
-                       f"(e.g. --stop-on {bounded[0]} --bound 1000)")
-    bound = None if args.bound is None else parse_number(args.bound, "--bound")
-    dbg = Debugger(net, x, args.granularity, stop_on=args.stop_on or (), bound=bound,
-                   digits=args.digits, target=target, loss=args.loss)
-    for name in args.breakpoints or ():
-        dbg.break_at(name)
-    console = Console(dbg)
-    print(console.start(go=bool(args.breakpoints or args.stop_on)), flush=True)
-    cli_step.session(console)
-    return 0
-
-
-def _step_pictures(args: argparse.Namespace, net: Network, x: list, target: list | None) -> int:
-    """--frames DIR (one SVG per step) and --html FILE (the player): the whole pass, no session."""
-    from . import player
-
-    if args.breakpoints or args.stop_on:
-        raise CLIError("--frames and --html draw the whole pass: --break and --stop-on are "
-                       "for the interactive session")
-    digits = player.DIGITS if args.digits is None else args.digits
-    _check_step_count(args, net, x, target)
-    built = player.frames(net, x, args.granularity, digits, target=target, loss=args.loss)
-    svgs = player.render_frames(built, args.engine)
-    page = None
-    if args.html:  # written in full first, put in place only once the frames are: all or nothing
-        try:
-            page = StagedFile(args.html, player.player_html(net, built, svgs))
-        except OSError as e:
-            raise CLIError(f"--html: cannot write {args.html!r} ({e.strerror})") from None
-    try:
-        if args.frames:
-            names = player.frame_names(len(svgs))
-            # all frames or none; an earlier run's frames would mix with these: removed on success
-            _write_files(args.frames, dict(zip(names, svgs)), "--frames",
-                         stale=lambda found: player.stale_frames(found, len(svgs)))
-            count = f"{len(svgs)} frame{'s' if len(svgs) != 1 else ''}"
-            print(f"{count}: {os.path.join(args.frames, names[0])} ... {names[-1]}")
-        if page is not None:
-            try:
-                page.commit()
-            except OSError as e:
-                raise CLIError(f"--html: cannot write {args.html!r} ({e.strerror})") from None
-            print(f"{args.html}: a player of {len(svgs)} steps")
-    finally:
-        if page is not None:
-            page.discard()
-    return 0
-
-
-def _check_step_count(args: argparse.Namespace, net: Network, x: list, target: list | None) -> None:
-    """Refuse --frames/--html past --max-steps before drawing: every step is a whole diagram."""
-    import itertools
-
-    def steps(granularity):
-        return net.steps(x, granularity, target=target, loss=args.loss)
-
-    limit = args.max_steps
-    if sum(1 for _ in itertools.islice(steps(args.granularity), limit + 1)) <= limit:
-        return
-    option = "--html" if args.html else "--frames"
-    coarser = GRANULARITIES[GRANULARITIES.index(args.granularity) + 1:]
-    advice = " or ".join(f"--granularity {g} ({sum(1 for _ in steps(g))} steps)" for g in coarser)
-    raise CLIError(f"{option}: network {net.name!r} has more than {limit} steps at --granularity "
-                   f"{args.granularity}, and each is a whole diagram: use {advice + ', or ' if advice else ''}"
-                   f"--max-steps N to draw more (slow: about 30 ms a step)")
 
 
 # -- the parser -----------------------------------------------------------------------------------
@@ -527,7 +325,6 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import cli_models
     parser = _Parser(
         prog="scalarnet",
         description="See exactly what a neural network computes, one neuron at a time.")
@@ -576,89 +373,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--digits", type=_digits, help="significant digits for floats")
     p.set_defaults(func=cmd_gradients)
 
-    p = sub.add_parser("demo", help="walk through the tutorial's four examples, and draw them")
-    p.add_argument("--digits", type=_digits, help="significant digits for floats")
-    p.add_argument("--out", metavar="DIR", default="scalarnet-demo",
-                   help="the folder for the four diagrams (default: ./scalarnet-demo)")
-    p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
-    p.set_defaults(func=cmd_demo)
-
-    p = sub.add_parser("render", help="draw the network with every weight and, for an input, "
-                       "every value (SVG, PNG, PDF or DOT)")
-    add_net_arguments(p)
-    p.add_argument("--weights-only", action="store_true",
-                   help="draw weights and biases only, no values (also for an example)")
-    p.add_argument("--view", choices=("network", "ops", "layers"),
-                   help="network: neurons and weights (default); ops: every multiply, add, "
-                        "bias and activation as its own node; layers: one box per layer "
-                        "(for big networks)")
-    p.add_argument("--neuron", metavar="LAYER.NEURON", help="ops view of this neuron only")
-    p.add_argument("--layer", metavar="NAME", help="ops view of this layer only")
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help="the file to write (default: SVG or DOT to stdout)")
-    p.add_argument("--format", choices=("svg", "png", "pdf", "dot"),
-                   help="default: from the -o file name, else svg; pdf needs the system "
-                        "Graphviz; png uses it when installed, else resvg")
-    p.add_argument("--engine", choices=ENGINES, default="auto", help=ENGINE_HELP)
-    p.add_argument("--target", nargs="+", metavar="VALUE",
-                   help="also draw every gradient for this target (the ops view)")
-    p.add_argument("--loss", choices=LOSSES, default="mse",
-                   help="the loss for --target (default mse)")
-    p.add_argument("--threshold", type=int, default=12, metavar="N",
-                   help="draw a layer or sum of more than N items as its first and last few "
-                        "(default 12)")
-    p.add_argument("--digits", type=_digits, default=4,
-                   help="significant digits for floats (default 4)")
-    p.add_argument("--diff", metavar="OLD", help="draw what changed from network OLD: every "
-                   "weight and bias as old -> new")
-    p.add_argument("--sgd-step", metavar="LR", help="draw one gradient-descent step for --input "
-                   "and --target: before - LR*gradient = after")
-    p.set_defaults(func=cmd_render)
-
-    p = sub.add_parser("gallery", help="remake the gallery of diagrams (render/ in the repository)")
-    p.add_argument("dir", metavar="DIR", nargs="?", default="render",
-                   help="the folder to write (default: render)")
-    p.add_argument("--engine", choices=ENGINES, default="wasm",
-                   help="default wasm: the same bytes on any machine, which the gallery test checks")
-    p.set_defaults(func=cmd_gallery)
-
-    p = sub.add_parser("step", help="step through the forward (and backward) pass: next, back, "
-                       "breakpoints, frames")
-    add_net_arguments(p)
-    p.add_argument("--granularity", choices=GRANULARITIES, default="op",
-                   help="a step is one multiply-add (op, the default), a neuron or a layer")
-    p.add_argument("--break", dest="breakpoints", action="append", metavar="NAME",
-                   help="start at the first step of this layer or neuron (repeatable)")
-    p.add_argument("--target", nargs="+", metavar="VALUE",
-                   help="go on into the backward pass for this target (one value per output)")
-    p.add_argument("--loss", choices=LOSSES, default="mse",
-                   help="the loss for --target (default mse)")
-    p.add_argument("--stop-on", action="append", choices=STOP_ON,
-                   help="start at the first NaN/infinity (nan), a dead ReLU (dead-relu), a "
-                        "value beyond --bound (magnitude), or with --target a dL/dz below "
-                        "(vanishing) or above (exploding) --bound; repeatable")
-    p.add_argument("--bound", metavar="NUMBER",
-                   help="the bound for --stop-on magnitude, vanishing and exploding")
-    p.add_argument("--digits", type=_digits, help="significant digits for floats "
-                   "(default: in full; 4 in --frames and --html)")
-    p.add_argument("--frames", metavar="DIR", help="write one SVG per step into DIR and exit")
-    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML player of the "
-                   "steps and exit")
-    p.add_argument("--engine", choices=ENGINES, default="auto",
-                   help="the Graphviz for --frames and --html: " + ENGINE_HELP)
-    p.add_argument("--max-steps", type=_count, default=MAX_PICTURE_STEPS, metavar="N",
-                   help=f"--frames and --html draw at most N steps (default {MAX_PICTURE_STEPS}): "
-                        "a bigger pass is refused before any drawing")
-    p.set_defaults(func=cmd_step)
-    cli_exercise.add_commands(sub)
-
-    from . import cli_train  # here: cli_train imports this module's helpers
-    cli_train.add_commands(sub)
-    cli_models.add_commands(sub)
+    # the command groups import this module's helpers, so they are imported here
+    from . import cli_exercise, cli_models, cli_render, cli_step, cli_train
+    for group in (cli_render, cli_step, cli_train, cli_exercise, cli_models):
+        group.add_commands(sub)
     return parser
-
-
-from . import cli_exercise  # noqa: E402  (it imports this module's helpers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -100,7 +100,7 @@ def diff_diagram(old: Network, new: Network, *, gradients: Gradients | None = No
         head = [f"{new.name} ({widths}): one gradient-descent step, lr {fmt(lr, digits)}, "
                 f"input {values(gradients.trace.input_values)}, target {values(gradients.target)}",
                 f"{gradients.loss_text(digits)}",
-                f"each weight: before - lr*dL/dw = after; blue grew, red shrank"]
+                "each weight: before - lr*dL/dw = after; blue grew, red shrank"]
     graph.attr(label=graphviz.nohtml("".join(dot_text(h) + "\\l" for h in head)))
 
     columns = [list(new.inputs)] + [[n.name for n in layer.neurons] for layer in new.layers]
