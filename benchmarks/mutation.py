@@ -47,12 +47,13 @@ EQUIVALENT_FILE = Path(__file__).resolve().parent / "mutation-equivalent.txt"
 # module -> the test files that are its own (what a developer runs after changing it)
 MODULES: dict[str, list[str]] = {
     "neuron": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py",
-               "tests/test_pinned.py", "tests/test_pinned_neuron.py"],
+               "tests/test_numbers.py", "tests/test_pinned.py", "tests/test_pinned_neuron.py"],
     "layer": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py",
               "tests/test_pinned.py", "tests/test_pinned_layer.py"],
     "network": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_equality.py",
-                "tests/test_pinned_network.py"],
-    "activations": ["tests/test_activations.py", "tests/test_pinned.py", "tests/test_pinned_activations.py"],
+                "tests/test_numbers.py", "tests/test_pinned_network.py"],
+    "activations": ["tests/test_activations.py", "tests/test_numbers.py", "tests/test_pinned.py",
+                    "tests/test_pinned_activations.py"],
     "trace": ["tests/test_network.py", "tests/test_tutorial.py", "tests/test_pinned.py",
               "tests/test_pinned_trace.py"],
     "numbers": ["tests/test_network.py", "tests/test_numbers.py", "tests/test_pinned_numbers.py"],
