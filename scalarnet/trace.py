@@ -216,8 +216,7 @@ class Trace:
                              f"say which ({', '.join(n.path for n in found)})")
         if "." in name:
             layer_name, neuron_name = split_path(self.layers, name)
-            self.layer(layer_name)  # raises when there is no such layer
-            layer = self.layer(layer_name)
+            layer = self.layer(layer_name)  # raises when there is no such layer
             raise InputError(f"layer {layer_name!r} has no neuron {neuron_name!r} "
                              f"(it has: {known_names([n.name for n in layer.neurons])})")
         raise InputError(f"no neuron {name!r} in the trace "

@@ -81,3 +81,41 @@ def test_trace_to_dict_inputs_and_neuron_inputs():
     assert trace.neuron("node1_0").inputs == [26, 0]
     assert [n.path for n in trace.neurons()] == ["hidden1.node0_0", "hidden1.node0_1", "hidden2.node1_0",
                                                  "hidden2.node1_1", "output.output"]
+
+
+# -- wide sums and long name lists, as pictures, pages and messages write them ------------------
+
+from scalarnet.trace import known_names, terms_text  # noqa: E402
+
+
+@pytest.mark.parametrize("count, keep, expected", [
+    (9, 3, ["1*1", "2*1", "3*1", "4*1", "5*1", "6*1", "7*1", "8*1", "9*1"]),  # 3*keep: all of them
+    (10, 3, ["1*1", "2*1", "3*1", "(4 more terms: 22)", "8*1", "9*1", "10*1"]),  # 4+5+6+7 = 22
+    (10, None, [f"{i}*1" for i in range(1, 11)]),
+    (4, 1, ["1*1", "(2 more terms: 5)", "4*1"]),
+], ids=["at-the-boundary", "past-it", "no-keep", "keep-1"])
+def test_terms_text_summarises_past_three_times_keep(count, keep, expected):
+    inputs = list(range(1, 11))
+    weights = [1] * 10
+    products = [x * w for x, w in zip(inputs, weights)]
+    assert terms_text(inputs, weights, products, count, keep=keep) == expected
+
+
+def test_terms_text_adds_the_middle_left_to_right_from_zero():
+    # 0.1 + 0.2 + 0.3 added from 0 in order is 0.6000000000000001, not 0.6
+    inputs, weights = [1.0, 0.1, 0.2, 0.3, 1.0], [1.0] * 5
+    products = [x * w for x, w in zip(inputs, weights)]
+    assert terms_text(inputs, weights, products, 5, keep=1)[1] == "(3 more terms: 0.6000000000000001)"
+    assert terms_text(inputs, [-1.0] * 5, [-p for p in products], 5, keep=1)[0] == "1.0*(-1.0)"
+
+
+@pytest.mark.parametrize("n, expected", [
+    (12, ", ".join(f"n{i}" for i in range(12))),
+    (13, "n0, n1, n2, n3, n4, n5, ..., n7, n8, n9, n10, n11, n12 (13 in all)"),
+], ids=["twelve-all", "thirteen-summarised"])
+def test_known_names_lists_twelve_then_the_ends(n, expected):
+    assert known_names([f"n{i}" for i in range(n)]) == expected
+
+
+def test_known_names_shown_is_settable():
+    assert known_names(list("abcde"), shown=4) == "a, b, ..., d, e (5 in all)"
