@@ -1,0 +1,206 @@
+"""compare pinned: each default tolerance just inside and just outside, exact sides, NaN, the report's text."""
+
+import math
+import time
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from scalarnet import Network, compare
+from scalarnet.crosscheck import DEFAULT_TOLERANCES
+
+# one input, one neuron, output = input * 1.0: the expected value is the row and its scale is |row|
+ONE = [[[1.0]]]
+
+
+def against(value, dtype):
+    return [np.array([[value]], dtype=dtype)]
+
+
+# -- the default tolerances, each at half and twice its size (10x looser or tighter fails one) ------
+
+DEFAULTS = {
+    # dtype: (rtol, atol: the dtype's smallest normal number)
+    "float64": (1e-9, 2.2250738585072014e-308),
+    "float32": (1e-5, 1.1754943508222875e-38),
+    "float16": (1e-2, 6.103515625e-05),
+}
+
+
+@pytest.mark.parametrize("dtype", DEFAULTS, ids=DEFAULTS.keys())
+def test_default_tolerances_by_dtype(dtype):
+    rtol, atol = DEFAULTS[dtype]
+    assert DEFAULT_TOLERANCES[dtype] == (rtol, atol)
+    report = compare(Network.from_matrices(ONE), [[1.0]], against=against(1.0, dtype))
+    assert (report.rtol, report.atol) == (rtol, atol)
+    assert report.tolerance_source == f"defaults for {dtype}; 0 where both sides are ints or fractions"
+
+
+@pytest.mark.parametrize("dtype", DEFAULTS, ids=DEFAULTS.keys())
+@pytest.mark.parametrize("factor, ok", [(0.5, True), (2.0, False)], ids=["inside", "outside"])
+def test_default_rtol_just_inside_and_outside(dtype, factor, ok):
+    # expected 1.0 with scale 1: |got - 1| <= atol + rtol
+    rtol = DEFAULTS[dtype][0]
+    got = np.array([[1.0 + factor * rtol]], dtype=dtype)
+    assert abs(float(got[0, 0]) - 1.0) == pytest.approx(factor * rtol, rel=0.1)  # representable enough
+    report = compare(Network.from_matrices(ONE), [[1.0]], against=[got])
+    assert report.ok is ok
+
+
+@pytest.mark.parametrize("dtype", DEFAULTS, ids=DEFAULTS.keys())
+@pytest.mark.parametrize("factor, ok", [(0.5, True), (2.0, False)], ids=["inside", "outside"])
+def test_default_atol_just_inside_and_outside(dtype, factor, ok):
+    # a weight of 0 and no bias: expected 0.0 with scale 0, so only atol is left
+    atol = DEFAULTS[dtype][1]
+    got = np.array([[factor * atol]], dtype=dtype)
+    assert float(got[0, 0]) == factor * atol
+    report = compare(Network.from_matrices([[[0.0]]]), [[1.0]], against=[got])
+    assert report.ok is ok
+
+
+# -- a float32 layer next to a float64 layer ----------------------------------------------------------
+
+# two layers, each output = input * 1.0: both expected 1.0 with scale 1 (layer 2's scale carries layer 1's)
+TWO = [[[1.0]], [[1.0]]]
+MIXED = {
+    # (layer 1's value and dtype, layer 2's value and dtype, ok): every layer gets the least precise
+    # dtype's defaults (float32's rtol 1e-5), also the float64 layer: a float64 layer after a float32
+    # one inherits float32's rounding, so a float64 tolerance there would report rounding as a bug
+    "f64-then-f32-f64-off-2e-6": ((1 + 2e-6, "float64"), (1.0, "float32"), True),
+    "f64-then-f32-f64-off-2e-5": ((1 + 2e-5, "float64"), (1 + 2e-5, "float32"), False),
+    # layer 2's scale is 2 (its own product and layer 1's scale through the weight): 2e-5 allowed
+    "f32-then-f64-f64-off-1.5e-5": ((1.0, "float32"), (1 + 1.5e-5, "float64"), True),
+    "f32-then-f64-f64-off-4e-5": ((1.0, "float32"), (1 + 4e-5, "float64"), False),
+    "f32-then-f32-off-5e-6": ((1 + 5e-6, "float32"), (1 + 5e-6, "float32"), True),
+}
+
+
+@pytest.mark.parametrize("first, second, ok", MIXED.values(), ids=MIXED.keys())
+def test_a_float32_layer_next_to_a_float64_layer(first, second, ok):
+    arrays = [np.array([[v]], dtype=d) for v, d in (first, second)]
+    report = compare(Network.from_matrices(TWO), [[1.0]], against=arrays)
+    assert (report.rtol, report.atol) == DEFAULTS["float32"]
+    assert report.tolerance_source.startswith("defaults for float32;")
+    assert report.ok is ok
+
+
+def test_the_least_precise_of_three_dtypes_sets_the_defaults():
+    arrays = [np.array([[1.0]], dtype=d) for d in ("float64", "float16", "float32")]
+    report = compare(Network.from_matrices([[[1.0]]] * 3), [[1.0]], against=arrays)
+    assert (report.rtol, report.atol) == DEFAULTS["float16"]
+
+
+# -- exact and Decimal sides --------------------------------------------------------------------------
+
+EXACT_SIDES = {
+    # (weight, row, the other side's value, ok)
+    "fraction-equal": (Fraction(1, 3), [1], Fraction(1, 3), True),
+    "fraction-off-1e-40": (Fraction(1, 3), [1], Fraction(1, 3) + Fraction(1, 10 ** 40), False),
+    "int-off-1": (3, [10 ** 20], 3 * 10 ** 20 + 1, False),
+    "int-equal-beyond-float": (3, [10 ** 20], 3 * 10 ** 20, True),
+    # Decimals round (28 digits): they get float64's defaults, not exactness
+    "decimal-inside": (Decimal(1), [Decimal(1)], Decimal("1.000000001"), True),
+    "decimal-outside": (Decimal(1), [Decimal(1)], Decimal("1.000000002"), False),
+}
+
+
+@pytest.mark.parametrize("weight, row, other, ok", EXACT_SIDES.values(), ids=EXACT_SIDES.keys())
+def test_fractions_and_ints_are_exact_decimals_get_float64_defaults(weight, row, other, ok):
+    report = compare(Network.from_matrices([[[weight]]]), [row], against=[[[other]]])
+    assert report.ok is ok
+    assert (report.rtol, report.atol) == DEFAULTS["float64"]  # shown; exact layers use 0
+
+
+def test_a_fraction_side_against_a_float_side_gets_float64_defaults():
+    net = Network.from_matrices([[[Fraction(1, 3)]]])
+    assert compare(net, [[1]], against=[[[1 / 3 + 1e-10]]]).ok
+    assert not compare(net, [[1]], against=[[[1 / 3 + 1e-8]]]).ok
+
+
+def test_exact_sides_with_one_tolerance_given_keep_the_other_at_0():
+    net = Network.from_matrices([[[1]]])
+    # atol given: rtol stays 0 where both sides are ints, so 10**9 + 10 is off by more than atol=5
+    assert not compare(net, [[10 ** 9]], against=[[[10 ** 9 + 10]]], atol=5).ok
+    assert compare(net, [[10 ** 9]], against=[[[10 ** 9 + 5]]], atol=5).ok
+    # rtol given: atol stays 0
+    assert compare(net, [[10 ** 9]], against=[[[10 ** 9 + 10]]], rtol=1e-8).ok
+    assert not compare(net, [[0]], against=[[[1]]], rtol=1e-8).ok
+    report = compare(net, [[1]], against=[[[1]]], rtol=1e-8)
+    assert report.tolerance_source == ("rtol given, the other the default for float64 "
+                                       "(0 where both sides are ints or fractions)")
+    assert (report.rtol, report.atol) == (1e-8, DEFAULTS["float64"][1])
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
+def test_int_network_against_a_float_array_holding_nan_or_inf(value):
+    report = compare(Network.from_matrices([[[2, 3]]]), [[1, 1]], against=[np.array([[value]])])
+    assert not report.ok
+    assert report.first.expected == 5 and (report.first.got == value or math.isnan(report.first.got))
+    assert report.layers[0].differing == 1
+
+
+# -- the report's text --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n, expected", [
+    # 11 products and the bias: 12 terms, in full
+    (11, "output: 1*1 + 1*2 + 1*3 + 1*4 + 1*5 + 1*6 + 1*7 + 1*8 + 1*9 + 1*10 + 1*11 + 1 = 67"),
+    # 13 terms: the first 8, how many are left out, the last 3
+    (12, "output: 1*1 + 1*2 + 1*3 + 1*4 + 1*5 + 1*6 + 1*7 + 1*8 + ... (2 more) ... + 1*11 + 1*12 + 1 = 79"),
+], ids=["12-terms-in-full", "13-terms-shortened"])
+def test_the_12_term_cutoff(n, expected):
+    report = compare(Network.from_matrices([[list(range(1, n + 1))]], [[1]]), [[1] * n], against=[[[0]]])
+    assert report.first.arithmetic() == expected
+    assert f"  right arithmetic: {expected}" in str(report).splitlines()
+
+
+@pytest.mark.parametrize("wrong, listed", [
+    (5, "output_0, output_1, output_2, output_3, output_4 (5 of 7)"),
+    (6, "output_0, output_1, output_2, output_3, output_4, ... (6 of 7)"),
+], ids=["5-listed", "6th-elided"])
+def test_at_most_5_differing_neurons_are_listed(wrong, listed):
+    report = compare(Network.from_matrices([[[1]] * 7]), [[1]], against=[[[0] * wrong + [1] * (7 - wrong)]])
+    assert "output: neurons that differ: " + listed in str(report).splitlines()
+
+
+def test_report_rounds_the_arithmetic_to_6_digits_by_default():
+    report = compare(Network.from_matrices([[[1 / 3]]]), [[1.0]], against=[[[0.5]]])
+    assert "  right arithmetic: output: 1.0*0.333333 = 0.333333" in str(report).splitlines()
+    assert "  right arithmetic: output: 1.0*0.33 = 0.33" in report.text(2).splitlines()
+    assert "  expected (scalar engine): 0.3333333333333333" in str(report).splitlines()  # values in full
+    assert report.first.arithmetic() == "output: 1.0*0.3333333333333333 = 0.3333333333333333"
+
+
+def _table_row(report, layer):
+    return [x for x in str(report).splitlines() if x.startswith(layer + " ")][0].split()
+
+
+@pytest.mark.parametrize("weights, activation, row, got, max_abs, max_rel", [
+    # a dead relu's 0 (scale 0) given as -1: relative to the larger side, 1/1
+    ([[[-1.0]]], "relu", [1.0], -1.0, "1.0", "1.0"),
+    # scale 0 (weight 0, no bias), expected 0, given 1e-300: 1e-300 relative to itself
+    ([[[0.0]]], "identity", [1.0], 1e-300, "1e-300", "1.0"),
+    # scale 0, expected 0, given inf: nothing to be relative to
+    ([[[0.0]]], "identity", [1.0], math.inf, "inf", "inf"),
+    # expected 2 (scale 2) given 3: 1/3 relative to the larger side
+    ([[[2.0]]], "identity", [1.0], 3.0, "1.0", "0.333"),
+    # expected 2 given 1: 1/2
+    ([[[2.0]]], "identity", [1.0], 1.0, "1.0", "0.5"),
+], ids=["dead-relu-off-by-1", "zero-scale-tiny", "zero-scale-inf", "over", "under"])
+def test_the_max_diff_columns(weights, activation, row, got, max_abs, max_rel):
+    net = Network.from_matrices(weights, activations=[activation])
+    report = compare(net, [row], against=[[[got]]])
+    assert _table_row(report, "output") == ["output", "1", "1/1", max_abs, max_rel, "wrong", "DIFFERS"]
+
+
+def test_seconds_are_the_three_parts_and_add_up_to_at_most_the_call():
+    net = Network.from_matrices([[[1.0] * 50] * 50] * 3)
+    start = time.perf_counter()
+    report = compare(net, [[0.5] * 50] * 20)
+    total = time.perf_counter() - start
+    assert list(report.seconds) == ["scalar", "vectorized", "checks"]
+    assert all(0 < s for s in report.seconds.values())
+    assert sum(report.seconds.values()) <= total
+    assert "second" not in str(report)  # never printed: the text is deterministic
