@@ -62,15 +62,18 @@ def test_default_atol_just_inside_and_outside(dtype, factor, ok):
 
 # -- a float32 layer next to a float64 layer ----------------------------------------------------------
 
-# two layers, each output = input * 1.0: both expected 1.0 with scale 1 (layer 2's scale carries layer 1's)
+# two layers, each output = input * 1.0: both expected 1.0 with scale 1 (layer 2's scale is 2: its own
+# product and layer 1's scale carried through the weight)
 TWO = [[[1.0]], [[1.0]]]
 MIXED = {
-    # (layer 1's value and dtype, layer 2's value and dtype, ok): every layer gets the least precise
-    # dtype's defaults (float32's rtol 1e-5), also the float64 layer: a float64 layer after a float32
-    # one inherits float32's rounding, so a float64 tolerance there would report rounding as a bug
-    "f64-then-f32-f64-off-2e-6": ((1 + 2e-6, "float64"), (1.0, "float32"), True),
-    "f64-then-f32-f64-off-2e-5": ((1 + 2e-5, "float64"), (1 + 2e-5, "float32"), False),
-    # layer 2's scale is 2 (its own product and layer 1's scale through the weight): 2e-5 allowed
+    # (layer 1's value and dtype, layer 2's value and dtype, ok). A layer gets the defaults of the least
+    # precise dtype among it and the layers before it: a float64 layer after a float32 one inherits
+    # float32's rounding (float32's rtol 1e-5 there), one before it has only float64's (rtol 1e-9)
+    "f64-then-f32-f64-off-5e-10": ((1 + 5e-10, "float64"), (1.0, "float32"), True),
+    "f64-then-f32-f64-off-2e-9": ((1 + 2e-9, "float64"), (1.0, "float32"), False),
+    "f64-then-f32-f64-off-2e-6": ((1 + 2e-6, "float64"), (1.0, "float32"), False),
+    "f64-then-f32-f32-off-1.5e-5": ((1.0, "float64"), (1 + 1.5e-5, "float32"), True),
+    "f64-then-f32-f32-off-4e-5": ((1.0, "float64"), (1 + 4e-5, "float32"), False),
     "f32-then-f64-f64-off-1.5e-5": ((1.0, "float32"), (1 + 1.5e-5, "float64"), True),
     "f32-then-f64-f64-off-4e-5": ((1.0, "float32"), (1 + 4e-5, "float64"), False),
     "f32-then-f32-off-5e-6": ((1 + 5e-6, "float32"), (1 + 5e-6, "float32"), True),
@@ -81,9 +84,26 @@ MIXED = {
 def test_a_float32_layer_next_to_a_float64_layer(first, second, ok):
     arrays = [np.array([[v]], dtype=d) for v, d in (first, second)]
     report = compare(Network.from_matrices(TWO), [[1.0]], against=arrays)
-    assert (report.rtol, report.atol) == DEFAULTS["float32"]
+    assert (report.rtol, report.atol) == DEFAULTS["float32"]  # the header shows the loosest
     assert report.tolerance_source.startswith("defaults for float32;")
     assert report.ok is ok
+
+
+def test_a_float64_layer_before_a_float32_one_is_noted():
+    arrays = [np.array([[1.0]], dtype="float64"), np.array([[1.0]], dtype="float32")]
+    report = compare(Network.from_matrices(TWO), [[1.0]], against=arrays)
+    assert report.notes == ["layer 'hidden1' has the defaults for float64 (rtol=1e-09 atol=2.23e-308): "
+                            "no less precise layer up to it"]
+    assert "note: " + report.notes[0] in str(report).splitlines()
+    assert compare(Network.from_matrices(TWO), [[1.0]], against=arrays[::-1]).notes == []
+    assert compare(Network.from_matrices(TWO), [[1.0]], against=arrays, rtol=1e-5, atol=0).notes == []
+
+
+def test_a_given_tolerance_applies_to_every_layer():
+    arrays = [np.array([[1 + 2e-6]], dtype="float64"), np.array([[1.0]], dtype="float32")]
+    assert compare(Network.from_matrices(TWO), [[1.0]], against=arrays, rtol=1e-5).ok
+    assert compare(Network.from_matrices(TWO), [[1.0]], against=arrays, rtol=1e-5, atol=0).ok
+    assert not compare(Network.from_matrices(TWO), [[1.0]], against=arrays, atol=1e-300).ok
 
 
 def test_the_least_precise_of_three_dtypes_sets_the_defaults():
