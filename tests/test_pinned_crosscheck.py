@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from scalarnet import Network, compare
+from scalarnet import Network, compare, get_activation, vectorized
 from scalarnet.crosscheck import DEFAULT_TOLERANCES
 
 # one input, one neuron, output = input * 1.0: the expected value is the row and its scale is |row|
@@ -224,3 +224,51 @@ def test_seconds_are_the_three_parts_and_add_up_to_at_most_the_call():
     assert all(0 < s for s in report.seconds.values())
     assert sum(report.seconds.values()) <= total
     assert "second" not in str(report)  # never printed: the text is deterministic
+
+
+# -- the scales (vectorized.sum_scale, activation_scale): each rule of layer_scales' docstring --------
+
+def _sig(z):
+    return 1 / (1 + math.exp(-z))
+
+
+def test_sum_scale_is_the_magnitudes_through_abs_w_plus_abs_b():
+    # (|prev_scale| + |prev|) @ |W|.T + |b|: [1 + 3, 2 + 4] . [1, 2] + 5 = 21; second neuron 4*3 + 0 + 1 = 13
+    scale = vectorized.sum_scale(np.array([[1.0, 2.0]]), np.array([[-3.0, 4.0]]),
+                                 np.array([[1.0, -2.0], [-3.0, 0.0]]), np.array([-5.0, 1.0]))
+    assert scale.tolist() == [[21.0, 13.0]]
+
+
+SCALES = {
+    # (activation, z, z_scale, rtol, expected scale: the move of f on [z - d, z + d] over rtol, d = rtol * z_scale)
+    "identity": ("identity", [[5.0, -5.0]], [[3.0, 4.0]], 0.5, [[3.0, 4.0]]),
+    "rtol-0-passes-the-sum-scale": ("sigmoid", [[5.0, -5.0]], [[3.0, 4.0]], 0.0, [[3.0, 4.0]]),
+    # relu, d = 1: slope 1 above d (z = d included), 0 below -d, 1 in between (it may cross 0)
+    "relu": ("relu", [[2.0, 1.0, -2.0, -1.0, 0.5, -0.5]], [[2.0] * 6], 0.5, [[2.0, 2.0, 0.0, 0.0, 2.0, 2.0]]),
+    # leaky_relu(0.25): its slope below -d (z = -d included); in between the steeper, 1
+    "leaky": (get_activation("leaky_relu", slope=0.25), [[2.0, -1.0, -2.0, 0.5]], [[2.0] * 4], 0.5, [[2.0, 0.5, 0.5, 2.0]]),
+    # slope 2: steeper below 0 than above, so in between (z = d excluded) it is 2
+    "leaky-steep": (get_activation("leaky_relu", slope=2.0), [[1.0, 0.5, -1.0]], [[2.0] * 3], 0.5, [[2.0, 4.0, 4.0]]),
+    # sigmoid at 0, d = 1: the slope 1/4 times d is more than sigmoid(1) - 0.5 = 0.231
+    "sigmoid-0": ("sigmoid", [[0.0]], [[2.0]], 0.5, [[0.25 * 1 / 0.5]]),
+    # at 2, d = 1: the larger move is down, to sigmoid(1)
+    "sigmoid-2": ("sigmoid", [[2.0]], [[2.0]], 0.5, [[(_sig(2) - _sig(1)) / 0.5]]),
+    "sigmoid--2": ("sigmoid", [[-2.0]], [[2.0]], 0.5, [[(_sig(-1) - _sig(-2)) / 0.5]]),
+    # d below half an ulp of z: the slope times the sum's scale
+    "sigmoid-slope": ("sigmoid", [[1.0]], [[3.0]], 1e-20, [[_sig(1) * _sig(-1) * 3.0]]),
+    "tanh-slope": ("tanh", [[1.0]], [[3.0]], 1e-20, [[(1 - math.tanh(1) ** 2) * 3.0]]),
+    "tanh-1": ("tanh", [[1.0]], [[2.0]], 0.5, [[(math.tanh(1) - math.tanh(0)) / 0.5]]),
+    # a non-finite sum is compared exactly: scale 0
+    "sigmoid-inf": ("sigmoid", [[math.inf, -math.inf]], [[2.0, 2.0]], 0.5, [[0.0, 0.0]]),
+    # softmax: min(a, 1 - a) * (e^(2D) - 1), D the row's largest d, capped at 1, over rtol
+    "softmax": ("softmax", [[0.0, math.log(3)], [0.0, 0.0]], [[1.0, 2.0], [0.5, 0.5]], 0.1,
+                [[0.25 * math.expm1(0.4) / 0.1] * 2, [0.5 * math.expm1(0.1) / 0.1] * 2]),
+    "softmax-capped": ("softmax", [[0.0, 0.0]], [[100.0, 0.0]], 0.1, [[10.0, 10.0]]),
+}
+
+
+@pytest.mark.parametrize("act, z, z_scale, rtol, expected", SCALES.values(), ids=SCALES.keys())
+def test_activation_scale(act, z, z_scale, rtol, expected):
+    got = vectorized.activation_scale(act, np.array(z), np.array(z_scale), rtol)
+    assert got.shape == np.array(expected).shape
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
