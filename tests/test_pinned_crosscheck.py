@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from scalarnet import Network, compare, get_activation, vectorized
+from scalarnet import InputError, Network, compare, get_activation, vectorized
 from scalarnet.crosscheck import DEFAULT_TOLERANCES
 
 # one input, one neuron, output = input * 1.0: the expected value is the row and its scale is |row|
@@ -272,3 +272,63 @@ def test_activation_scale(act, z, z_scale, rtol, expected):
     got = vectorized.activation_scale(act, np.array(z), np.array(z_scale), rtol)
     assert got.shape == np.array(expected).shape
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+# -- inputs, tolerances given, processes ---------------------------------------------------------------
+
+@pytest.mark.parametrize("rows, message", [
+    (5, r"^rows: expected a list of input rows, got 5$"),
+    ("35", r"^rows: expected a list of input rows, got '35'$"),
+    ({"x0": 3}, r"^rows: expected a list of input rows, got \{'x0': 3\}$"),
+    ([5], r"^rows: expected a list of input rows, got one row \[5\] \(wrap it: \[row\]\)$"),
+], ids=["int", "str", "dict", "one-number"])
+def test_rows_that_are_not_a_list_of_rows(rows, message):
+    with pytest.raises(InputError, match=message):
+        compare(Network.from_matrices(ONE), rows)
+
+
+def test_rows_may_be_a_2d_array():
+    report = compare(Network.from_matrices(ONE), np.array([[1.0], [2.0]]))
+    assert report.ok and report.rows == 2
+
+
+@pytest.mark.parametrize("rtol, atol", [(0, 0), (0.5, 0), (0, 2.5)], ids=["zeros", "rtol-half", "atol"])
+def test_zero_and_large_tolerances_are_accepted(rtol, atol):
+    report = compare(Network.from_matrices(ONE), [[1.0]], against=[[[1.0]]], rtol=rtol, atol=atol)
+    assert (report.rtol, report.atol, report.tolerance_source) == (rtol, atol, "given")
+
+
+def test_given_tolerances_show_3_significant_digits():
+    report = compare(Network.from_matrices(ONE), [[1.0]], rtol=1.23456e-5, atol=6.54321e-7)
+    assert str(report).splitlines()[1] == ("tolerance: |difference| <= atol + rtol * scale, rtol=1.23e-05 "
+                                           "atol=6.54e-07 (given)")
+    arrays = [np.array([[1.0]], dtype="float64"), np.array([[1.0]], dtype="float32")]
+    report = compare(Network.from_matrices(TWO), [[1.0]], against=arrays, rtol=1.23456e-5)
+    assert report.notes == ["layer 'hidden1' has the defaults for float64 (rtol=1.23e-05 atol=2.23e-308): "
+                            "no less precise layer up to it"]
+
+
+def test_the_max_diff_columns_show_3_significant_digits():
+    report = compare(Network.from_matrices([[[1 / 3]]]), [[1.0]], against=[[[0.5]]])
+    assert _table_row(report, "output") == ["output", "1", "1/1", "0.167", "0.333", "wrong", "DIFFERS"]
+
+
+def test_one_process_by_default_from_python(monkeypatch):
+    from scalarnet import parallel
+    calls = []
+    real = parallel.run_rows
+
+    def spy(net, rows, one, workers, progress):
+        calls.append((workers, progress))
+        return real(net, rows, one, workers, progress)
+
+    monkeypatch.setattr(parallel, "run_rows", spy)
+    compare(Network.from_matrices(ONE), [[1.0]])
+    compare(Network.from_matrices(ONE), [[1.0]], workers=None, progress=True)
+    assert calls == [(1, False), (None, True)]
+
+
+def test_a_missing_bias_is_named_when_every_bias_is_1():
+    net = Network.from_matrices([[[1.0, 2.0], [3.0, -1.0]]], [[1.0, 1.0]])
+    report = compare(net, [[1.0, 2.0], [0.5, -3.0]], against=[[[5.0, 1.0], [-5.5, 4.5]]])
+    assert [(d.layer, d.kind) for d in report.diagnoses] == [("output", "missing_bias")]
