@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from scalarnet import InputError, Network, compare, get_activation, vectorized
+from scalarnet import InputError, Network, NumberError, compare, get_activation, vectorized
 from scalarnet.crosscheck import DEFAULT_TOLERANCES
 
 # one input, one neuron, output = input * 1.0: the expected value is the row and its scale is |row|
@@ -332,3 +332,81 @@ def test_a_missing_bias_is_named_when_every_bias_is_1():
     net = Network.from_matrices([[[1.0, 2.0], [3.0, -1.0]]], [[1.0, 1.0]])
     report = compare(net, [[1.0, 2.0], [0.5, -3.0]], against=[[[5.0, 1.0], [-5.5, 4.5]]])
     assert [(d.layer, d.kind) for d in report.diagnoses] == [("output", "missing_bias")]
+
+
+# -- vectorized: exact values, the int64 limit, bad inputs ---------------------------------------------
+
+BIG = 2 ** 70  # an int beyond int64 makes the array one of Python numbers (object)
+
+SAME_AS_ENGINE = {
+    # (activation, the values of one row as an object array): numpy gives the engine's value and type
+    "relu-exact": (get_activation("relu"), [BIG, Fraction(1, 2), Fraction(-1, 2), Decimal("-0"), Decimal("0.5"), 0]),
+    "leaky-exact": (get_activation("leaky_relu"), [BIG, 0, -BIG, Fraction(-1, 2), Decimal("-2"), Fraction(1, 3)]),
+    "leaky-negative-slope-zero": (get_activation("leaky_relu", slope=-1.0), [0.0, -0.0, 2.0, -3.0]),
+}
+
+
+@pytest.mark.parametrize("act, row", SAME_AS_ENGINE.values(), ids=SAME_AS_ENGINE.keys())
+def test_activate_gives_the_engines_values_and_types(act, row):
+    z = np.array([row], dtype=object if any(not isinstance(v, float) for v in row) else np.float64)
+    got = vectorized.activate(act, z)[0].tolist()
+    assert [repr(v) for v in got] == [repr(act(v)) for v in row]  # repr: the type and the sign of 0.0
+
+
+@pytest.mark.parametrize("slope, row, message", [
+    (Decimal("0.1"), np.array([[-1.5]]), r"^leaky_relu slope Decimal\('0.1'\) meets floats"),
+    (Decimal("0.1"), np.array([[-1.5, BIG]], dtype=object), r"^leaky_relu slope Decimal\('0.1'\): "),
+], ids=["float-array", "float-in-object-array"])
+def test_a_decimal_slope_meeting_a_float(slope, row, message):
+    with pytest.raises(NumberError, match=message):
+        vectorized.activate(get_activation("leaky_relu", slope=slope), row)
+
+
+def test_as_float_of_ints_beyond_a_float_keeps_the_sign():
+    assert vectorized.as_float(np.array([2 ** 1100, -2 ** 1100, Fraction(1, 4)], dtype=object)).tolist() == \
+        [math.inf, -math.inf, 0.25]
+
+
+@pytest.mark.parametrize("row, bias, expected", [
+    ([2 ** 62], 0, 2 ** 63),            # the bound is exactly 2**63: Python ints
+    ([2 ** 62 - 1], 2, 2 ** 63),        # the bias counts: 2**63 - 2 + 2
+    ([2 ** 61], 0, 2 ** 62),            # below: int64
+], ids=["exactly-2**63", "with-bias", "below"])
+def test_int_sums_that_may_reach_2_to_the_63_are_python_ints(row, bias, expected):
+    net = Network.from_matrices([[[2]]], [[bias]])
+    out = vectorized.forward(net, [row]).output
+    assert out.tolist() == [[expected]] and out[0, 0] == net.forward(row)[0]
+    assert out.dtype == (object if expected >= 2 ** 63 else np.int64)
+
+
+def test_no_rows_stay_int64():
+    out = vectorized.forward(Network.from_matrices([[[2, 3]]]), np.zeros((0, 2), dtype=np.int64)).output
+    assert out.shape == (0, 1) and out.dtype == np.int64
+
+
+def test_as_array_keeps_uint64_below_the_int64_limit_as_int64():
+    assert vectorized.as_array(np.array([2 ** 63 - 1], dtype=np.uint64)).dtype == np.int64
+    assert vectorized.as_array(np.array([2 ** 63], dtype=np.uint64)).tolist() == [2 ** 63]
+
+
+def test_as_array_refuses_a_decimal_nan():
+    with pytest.raises(NumberError, match=r"^rows: Decimal\('NaN'\) is not finite"):
+        vectorized.as_array([[Decimal("NaN")]], "rows")
+
+
+def test_forward_refuses_an_unknown_dtype():
+    with pytest.raises(InputError, match=r"^dtype: expected float16, float32 or float64, got 'int8'$"):
+        vectorized.forward(Network.from_matrices(ONE), [[1.0]], dtype="int8")
+
+
+def test_a_decimal_meeting_a_fraction_is_a_number_error():
+    net = Network.from_matrices([[[Decimal("1.5")]]])
+    with pytest.raises(NumberError, match=r"^row 0, neuron 0: "):
+        vectorized.forward(net, [[Fraction(1, 3)]])
+
+
+def test_to_network_refuses_names_that_do_not_fit():
+    m = vectorized.matrices(Network.from_matrices([[[1, 2], [3, 4]]]))
+    m.neuron_names = [["only_one"]]
+    with pytest.raises(ValueError):
+        m.to_network()
