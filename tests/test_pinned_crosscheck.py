@@ -410,3 +410,17 @@ def test_to_network_refuses_names_that_do_not_fit():
     m.neuron_names = [["only_one"]]
     with pytest.raises(ValueError):
         m.to_network()
+
+
+def test_an_activation_without_a_numpy_version_is_a_network_error():
+    from scalarnet.activations import Activation
+    from scalarnet.errors import NetworkError
+
+    class Cube(Activation):
+        name = "cube"
+
+        def __call__(self, z):
+            return z ** 3
+
+    with pytest.raises(NetworkError, match=r"^vectorized: no numpy version of activation 'cube'$"):
+        vectorized.activate(Cube(), np.array([[1.0]]))
