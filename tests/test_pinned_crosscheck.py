@@ -424,3 +424,14 @@ def test_an_activation_without_a_numpy_version_is_a_network_error():
 
     with pytest.raises(NetworkError, match=r"^vectorized: no numpy version of activation 'cube'$"):
         vectorized.activate(Cube(), np.array([[1.0]]))
+
+
+def test_diagnose_alone_scales_with_its_own_rtol():
+    from scalarnet.crosscheck import diagnose
+    w, b = np.array([[2.0, 4.0], [4.0, -5.0]]), np.array([0.0, 0.0])
+    prev = np.array([[3.0, 5.0]])
+    found = diagnose("hidden1", w, b, get_activation("relu"), prev, np.array([[26.0, -13.0]]),
+                     np.zeros((1, 2)), 1e-9, 0.0)
+    assert [(d.layer, d.kind) for d in found] == [("hidden1", "missing_activation")]
+    assert diagnose("hidden1", w, b, get_activation("relu"), prev, np.array([[26.0, 0.0]]),
+                    np.zeros((1, 2)), 1e-9, 0.0) == []
