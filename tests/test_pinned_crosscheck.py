@@ -435,3 +435,16 @@ def test_diagnose_alone_scales_with_its_own_rtol():
     assert [(d.layer, d.kind) for d in found] == [("hidden1", "missing_activation")]
     assert diagnose("hidden1", w, b, get_activation("relu"), prev, np.array([[26.0, 0.0]]),
                     np.zeros((1, 2)), 1e-9, 0.0) == []
+
+
+def test_each_noted_layer_names_the_least_precise_dtype_up_to_it():
+    arrays = [np.array([[1.0]], dtype=d) for d in ("float64", "float32", "float16")]
+    report = compare(Network.from_matrices([[[1.0]]] * 3), [[1.0]], against=arrays)
+    assert report.notes == [
+        "layer 'hidden1' has the defaults for float64 (rtol=1e-09 atol=2.23e-308): no less precise layer up to it",
+        "layer 'hidden2' has the defaults for float32 (rtol=1e-05 atol=1.18e-38): no less precise layer up to it"]
+
+
+def test_against_a_directory_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match=r"^against: cannot read '.*' \(.*\)$"):
+        compare(Network.from_matrices(ONE), [[1.0]], against=str(tmp_path))
