@@ -32,8 +32,9 @@ rounding error of its terms. An activated value's scale goes through its activat
 probability is judged relative to itself; see `vectorized.layer_scales`.
 NaN on both sides agrees, NaN on one side does not; infinities must be equal.
 Unless given, rtol and atol follow the least precise float dtype of the other
-side: rtol 1e-9 for float64, 1e-5 for float32, 1e-2 for float16, atol that dtype's
-smallest normal number; but where both sides are ints or Fractions nothing was
+side up to that layer (a layer inherits the rounding of the layers before it, not
+of those after): rtol 1e-9 for float64, 1e-5 for float32, 1e-2 for float16, atol
+that dtype's smallest normal number; but where both sides are ints or Fractions nothing was
 rounded, so there a default is 0 and the values must be equal.
 """
 
@@ -232,12 +233,16 @@ def compare(net: Network, rows, against=None, rtol: float | None = None,
         theirs, label, notes = _against_arrays(against, net, len(rows))
     seconds["vectorized"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    per_layer = [_tolerances(theirs[:k + 1], rtol, atol)[0] for k in range(len(theirs))]
     (rtol, atol), exact, source = _tolerances(theirs, rtol, atol)
+    notes += [f"layer {layer.name!r} has the defaults for {_least(theirs[:k + 1])} (rtol={fmt(t[0], 3)} "
+              f"atol={fmt(t[1], 3)}): no less precise layer up to it"
+              for k, (layer, t) in enumerate(zip(net.layers, per_layer)) if t != (rtol, atol)]
     ours_z = [as_array(z, f"layer {layer.name!r}") for z, layer in zip(ours_z, net.layers)]
     ours = [as_array(a, f"layer {layer.name!r}") for a, layer in zip(ours_a, net.layers)]
     got = [as_array(t, f"against, layer {layer.name!r}") for t, layer in zip(theirs, net.layers)]
     report = Report(net.name, net.widths, len(rows), label, rtol, atol, source, [], notes=notes)
-    _check_layers(report, net, m, x, ours_z, ours, got, theirs, rows, exact)
+    _check_layers(report, net, m, x, ours_z, ours, got, theirs, rows, exact, per_layer)
     seconds["checks"] = time.perf_counter() - clock
     report.seconds = seconds
     return report
@@ -373,8 +378,7 @@ def _detached(values, name: str):
 
 def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[tuple, tuple, str]:
     """(rtol, atol); the same where both sides are exact (a default is 0 there: nothing was rounded); the source."""
-    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
-    least = min(floats, key=lambda d: d.itemsize).name if floats else "float64"
+    least = _least(arrays)
     default_rtol, default_atol = DEFAULT_TOLERANCES.get(least, DEFAULT_TOLERANCES["float64"])
     given = [name for name, v in (("rtol", rtol), ("atol", atol)) if v is not None]
     for name, value in (("rtol", rtol), ("atol", atol)):
@@ -388,17 +392,24 @@ def _tolerances(arrays: list[np.ndarray], rtol, atol) -> tuple[tuple, tuple, str
             float(default_atol if atol is None else atol)), exact, source
 
 
+def _least(arrays: list[np.ndarray]) -> str:
+    """The least precise float dtype among the arrays (float64 where none is a float array)."""
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    return min(floats, key=lambda d: d.itemsize).name if floats else "float64"
+
+
 # -- the checks -----------------------------------------------------------------------------------
 
 
 def _check_layers(report: Report, net: Network, m: Matrices, x: np.ndarray, ours_z: list, ours: list,
-                  got: list, theirs: list, rows: list, exact: tuple) -> None:
+                  got: list, theirs: list, rows: list, exact: tuple, per_layer: list) -> None:
     """Fill the report: each layer's agreement, the first difference, and the diagnoses.
 
-    `exact` is (rtol, atol) for a layer with ints or fractions on both sides.
+    `exact` is (rtol, atol) for a layer with ints or fractions on both sides, `per_layer`
+    each layer's (rtol, atol) otherwise (the defaults of the least precise dtype up to it).
     """
     def tolerances(expected: np.ndarray, given: np.ndarray) -> tuple:
-        return exact if _exact(expected) and _exact(given) else (report.rtol, report.atol)
+        return exact if _exact(expected) and _exact(given) else per_layer[k]
 
     scale = np.zeros(x.shape)
     for k, layer in enumerate(net.layers):
