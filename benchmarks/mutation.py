@@ -60,9 +60,9 @@ MODULES: dict[str, list[str]] = {
     "files": ["tests/test_files.py", "tests/test_pinned_files.py"],
     "backprop": ["tests/test_backprop.py", "tests/test_pinned.py", "tests/test_pinned_backprop.py"],
     "steps": ["tests/test_steps.py", "tests/test_debugger.py"],
-    "vectorized": ["tests/test_vectorized.py", "tests/test_compare.py"],
-    "crosscheck": ["tests/test_compare.py", "tests/test_numbers.py", "tests/test_pinned.py",
-                   "tests/test_pinned_crosscheck.py"],
+    "vectorized": ["tests/test_pinned_crosscheck.py", "tests/test_vectorized.py", "tests/test_compare.py"],
+    "crosscheck": ["tests/test_pinned_crosscheck.py", "tests/test_compare.py", "tests/test_numbers.py",
+                   "tests/test_pinned.py"],
     "exercise": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
     "exercise_grading": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
     "exercise_files": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
@@ -175,9 +175,19 @@ def _points(tree: ast.AST) -> list[tuple[ast.AST, str, list]]:
     return out
 
 
+_SOURCES: dict[str, str] = {}
+
+
+def _source(module: str) -> str:
+    """The module's source as it was when first read: editing the file during a run changes nothing."""
+    if module not in _SOURCES:
+        _SOURCES[module] = (ROOT / "scalarnet" / f"{module}.py").read_text(encoding="utf-8")
+    return _SOURCES[module]
+
+
 def mutants(module: str) -> list[Mutant]:
     """Every mutant of `scalarnet/<module>.py`."""
-    tree = ast.parse((ROOT / "scalarnet" / f"{module}.py").read_text(encoding="utf-8"))
+    tree = ast.parse(_source(module))
     found = []
     for index, (node, function, changes) in enumerate(_points(tree)):
         for variant, (description, _) in enumerate(changes):
@@ -187,7 +197,7 @@ def mutants(module: str) -> list[Mutant]:
 
 def mutated_source(mutant: Mutant) -> str:
     """The module's source with this one change."""
-    tree = ast.parse((ROOT / "scalarnet" / f"{mutant.module}.py").read_text(encoding="utf-8"))
+    tree = ast.parse(_source(mutant.module))
     node, _, changes = _points(tree)[mutant.index]
     change = changes[mutant.variant][1]
     kind = change[0]
@@ -396,7 +406,7 @@ def _report(chosen: list[str], results: dict, equivalent: dict[str, str], show_s
 
 def _survivor_lines(module: str, survivors: list[Mutant], equivalent: dict[str, str]) -> list[str]:
     """One line per surviving mutant not known to be equivalent, with its source line."""
-    source = (ROOT / "scalarnet" / f"{module}.py").read_text(encoding="utf-8").splitlines()
+    source = _source(module).splitlines()
     return [f"    {module}.py:{m.line}  {m.function}: {m.description}   | {source[m.line - 1].strip()[:70]}"
             for m in survivors if m.key not in equivalent]
 
