@@ -158,3 +158,20 @@ def test_every_load_error_is_scalarnet_s_own(tmp_path):
     for bad in ("[", "{}", '{"format": 1}'):
         with pytest.raises(ScalarnetError):
             loads(bad)
+
+
+# -- how much loads and load read (limits) -----------------------------------------------------------
+
+def test_loads_takes_text_of_exactly_the_limit_and_refuses_one_more(monkeypatch):
+    monkeypatch.setenv("SCALARNET_MAX_FILE_MB", "1")
+    text = scalarnet.files.dumps(load("tutorial-deep"))
+    padded = text + " " * (2 ** 20 - len(text))  # JSON allows whitespace after the value
+    assert len(padded) == 2 ** 20
+    assert scalarnet.loads(padded) == load("tutorial-deep")
+    with pytest.raises(scalarnet.FileFormatError, match="longer than 1 MiB"):
+        scalarnet.loads(padded + " ")
+
+
+def test_load_of_a_name_too_long_for_the_file_system_is_a_file_format_error():
+    with pytest.raises(scalarnet.FileFormatError, match=r"cannot read 'aaaa.*' \(File name too long\)"):
+        load("a" * 300 + ".json")
