@@ -59,6 +59,7 @@ MODULES: dict[str, list[str]] = {
     "numbers": ["tests/test_network.py", "tests/test_numbers.py", "tests/test_pinned_numbers.py"],
     "files": ["tests/test_files.py", "tests/test_pinned_files.py"],
     "backprop": ["tests/test_backprop.py", "tests/test_pinned.py", "tests/test_pinned_backprop.py"],
+    "losses": ["tests/test_backprop.py", "tests/test_numbers.py", "tests/test_pinned_backprop.py"],
     "steps": ["tests/test_steps.py", "tests/test_debugger.py"],
     "vectorized": ["tests/test_pinned_crosscheck.py", "tests/test_vectorized.py", "tests/test_compare.py"],
     "crosscheck": ["tests/test_pinned_crosscheck.py", "tests/test_compare.py", "tests/test_numbers.py",
