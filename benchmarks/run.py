@@ -479,6 +479,7 @@ def bench_player(quick: bool) -> list[dict]:
         # bytes_peak: the page's size, so the table and the floors read it as MiB
         rows.append(row(shape_name(BIG), f"player_{granularity}", f"player page ({granularity})",
                         bytes_peak=size, note=f"{len(built)} frames, made in {human_time(seconds)}"))
+    return rows
 
 
 # -- whole processes: start-up, the command line, the compiled-wasm cache -----------------------
