@@ -4,7 +4,6 @@ import html
 import json
 import os
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -340,25 +339,7 @@ def test_demo_writes_the_deep_networks_player(tmp_path, capsys):
 
 # -- a real browser ------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--no-first-run", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as e:
-        pytest.skip(f"Playwright for Python is not installed ({e}; pip install playwright, "
-                    "its own browsers are not needed)")
-    chromium = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if chromium is None:
-        pytest.skip(f"no Chromium at {CHROMIUM} or on PATH (Debian: apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield b
-        b.close()
+# `browser`: the headless Chromium fixture of tests/conftest.py
 
 
 @pytest.mark.browser
