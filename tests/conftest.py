@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -33,4 +34,8 @@ def _cache_dir(tmp_path_factory):
     # session folder, so the embedded Graphviz compiles at most once per test run.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SCALARNET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        # Child processes (`python -m scalarnet` run in a temporary folder) import this
+        # checkout, the code under test, whether or not scalarnet is installed.
+        patch.setenv("PYTHONPATH", os.pathsep.join(
+            p for p in [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")] if p))
         yield

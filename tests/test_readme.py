@@ -152,8 +152,16 @@ class Runner:
     def __init__(self, readme: Path, folder: Path):
         self.readme, self.folder = readme, folder
         self.namespace: dict = {"__name__": "__readme__"}
-        bin_dir = str(Path(sys.executable).parent)
-        self.env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        bin_dirs = [str(Path(sys.executable).parent)]
+        if not (Path(sys.executable).parent / "scalarnet").exists():
+            # scalarnet not installed here (tests run from the checkout): a `scalarnet` that is
+            # `python -m scalarnet`, which finds the checkout through PYTHONPATH (conftest.py)
+            shim = folder.parent / f"{folder.name}-bin"
+            shim.mkdir(exist_ok=True)
+            (shim / "scalarnet").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m scalarnet "$@"\n')
+            (shim / "scalarnet").chmod(0o755)
+            bin_dirs.insert(0, str(shim))
+        self.env = {**os.environ, "PATH": os.pathsep.join(bin_dirs + [os.environ.get("PATH", "")]),
                     "COLUMNS": "100", "PYTHONBREAKPOINT": "0"}
         self.outcomes: dict[int, Outcome] = {}
         previous = os.getcwd()
