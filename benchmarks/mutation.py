@@ -64,10 +64,27 @@ MODULES: dict[str, list[str]] = {
     "vectorized": ["tests/test_pinned_crosscheck.py", "tests/test_vectorized.py", "tests/test_compare.py"],
     "crosscheck": ["tests/test_pinned_crosscheck.py", "tests/test_compare.py", "tests/test_numbers.py",
                    "tests/test_pinned.py"],
+    "steprecord": ["tests/test_steps.py", "tests/test_backsteps.py", "tests/test_steps_reference.py"],
+    "backsteps": ["tests/test_backsteps.py", "tests/test_steps.py", "tests/test_steps_reference.py"],
+    "npz": ["tests/test_compare.py", "tests/test_pinned.py", "tests/test_limits.py"],
+    "training": ["tests/test_training.py", "tests/test_backprop.py"],
+    "onnx_io": ["tests/test_onnx.py"],
+    "onnx_graph": ["tests/test_onnx.py"],
+    "keras_io": ["tests/test_keras.py"],
+    "interop": ["tests/test_interop.py"],
     "exercise": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
     "exercise_grading": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
     "exercise_files": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
     "exercise_pages": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
+}
+
+# libraries a module's tests import, loaded once in the parent so that no forked child pays for them
+PRELOAD: dict[str, list[str]] = {
+    "onnx_io": ["onnx", "onnxruntime", "torch"],
+    "onnx_graph": ["onnx", "onnxruntime", "torch"],
+    "keras_io": ["h5py", "torch", "keras"],
+    "interop": ["torch", "sklearn.neural_network"],
+    "training": ["torch"],
 }
 
 _BINOPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
@@ -221,6 +238,13 @@ def mutated_source(mutant: Mutant) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
+def select(found: list[Mutant], only: list[str] | None) -> list[Mutant]:
+    """The mutants inside the functions named in `only` ('Network', 'Network.forward'), or all."""
+    if not only:
+        return found
+    return [m for m in found if any(m.function == f or m.function.startswith(f + ".") for f in only)]
+
+
 def load_equivalent() -> dict[str, str]:
     """key -> reason, from EQUIVALENT_FILE (`key  # reason` a line)."""
     known: dict[str, str] = {}
@@ -270,8 +294,10 @@ def _run_tests(repo: Path, tests: list[str], module: str, timeout: float) -> tup
         time.sleep(0.01)
 
 
-def run_module(module: str, repo: Path, show_progress: bool) -> tuple[list[Mutant], list[Mutant], float]:
-    """(all mutants, survivors, clean-run seconds) for one module."""
+def run_module(module: str, repo: Path, show_progress: bool,
+               only: list[str] | None = None) -> tuple[list[Mutant], list[Mutant], float]:
+    """(all mutants, survivors, clean-run seconds) for one module; with `only`, just the mutants
+    inside those functions."""
     tests = [t for t in MODULES[module] if (ROOT / t).exists()]
     target = repo / "scalarnet" / f"{module}.py"
     original = target.read_text(encoding="utf-8")
@@ -282,12 +308,12 @@ def run_module(module: str, repo: Path, show_progress: bool) -> tuple[list[Mutan
     if not ok:
         target.write_text(original, encoding="utf-8")
         raise SystemExit(f"mutation: the tests of {module} fail without any mutation ({', '.join(tests)})")
-    found = mutants(module)
+    found = select(mutants(module), only)
     survivors = []
     try:
         for i, m in enumerate(found, 1):
             target.write_text(mutated_source(m), encoding="utf-8")
-            passed, _ = _run_tests(repo, tests, module, timeout=max(10 * clean, 20))
+            passed, _ = _run_tests(repo, tests, module, timeout=max(5 * clean, 15))
             if passed:
                 survivors.append(m)
             if show_progress:
@@ -305,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help=f"default: all ({', '.join(MODULES)})")
     parser.add_argument("--survivors", action="store_true", help="list every surviving mutant")
     parser.add_argument("--list", action="store_true", help="list the mutants and run nothing")
+    parser.add_argument("--only", action="append", metavar="FUNCTION",
+                        help="only the mutants inside this function or class (repeatable), "
+                             "e.g. to check the survivors of a function after writing tests")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="modules run side by side (default: 2)")
     args = parser.parse_args(argv)
@@ -314,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown module {unknown[0]!r} (known: {', '.join(MODULES)})")
     if args.list:
         for module in chosen:
-            for m in mutants(module):
+            for m in select(mutants(module), args.only):
                 print(f"{module}.py:{m.line}  {m.function}  {m.description}")
         return 0
 
@@ -322,6 +351,13 @@ def main(argv: list[str] | None = None) -> int:
     import hypothesis  # noqa: F401
     import numpy  # noqa: F401
     import pytest  # noqa: F401
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # as tests/test_keras.py sets it
+    for module in chosen:
+        for name in PRELOAD.get(module, []):
+            try:
+                __import__(name)
+            except ImportError:
+                pass  # the tests skip what is missing, and say so
 
     equivalent = load_equivalent()
     results = {}
@@ -333,13 +369,14 @@ def main(argv: list[str] | None = None) -> int:
             repos.append(repo)
         if args.jobs <= 1:
             for module in chosen:
-                results[module] = run_module(module, repos[0], sys.stderr.isatty())
+                results[module] = run_module(module, repos[0], sys.stderr.isatty(), args.only)
         else:
-            results = _run_parallel(chosen, repos, equivalent if args.survivors else None)
+            results = _run_parallel(chosen, repos, equivalent if args.survivors else None, args.only)
     return _report(chosen, results, equivalent, args.survivors)
 
 
-def _run_parallel(chosen: list[str], repos: list[Path], equivalent: dict[str, str] | None) -> dict:
+def _run_parallel(chosen: list[str], repos: list[Path], equivalent: dict[str, str] | None,
+                  only: list[str] | None = None) -> dict:
     """One forked worker per repository copy, each taking the next module from the list; with
     `equivalent`, a module's survivors are shown as soon as it is done (on stderr)."""
     results = {}
@@ -354,7 +391,7 @@ def _run_parallel(chosen: list[str], repos: list[Path], equivalent: dict[str, st
                 pid = os.fork()
                 if pid == 0:
                     try:
-                        found, survivors, clean = run_module(module, repo, False)
+                        found, survivors, clean = run_module(module, repo, False, only)
                         out.write_text(repr(([m.index for m in found], [(m.index, m.variant) for m in survivors],
                                              clean)), encoding="utf-8")
                         code = 0
@@ -370,7 +407,7 @@ def _run_parallel(chosen: list[str], repos: list[Path], equivalent: dict[str, st
             data = ast.literal_eval(out.read_text(encoding="utf-8"))
             if isinstance(data, str):
                 raise SystemExit(data)
-            found = mutants(module)
+            found = select(mutants(module), only)
             alive = set(map(tuple, data[1]))
             results[module] = (found, [m for m in found if (m.index, m.variant) in alive], data[2])
             print(f"  {module}: done, {len(results[module][1])} of {len(found)} survive",
