@@ -272,6 +272,8 @@ def _run_tests(repo: Path, tests: list[str], module: str, timeout: float) -> tup
             os.chdir(repo)
             sys.dont_write_bytecode = True
             sys.path.insert(0, str(repo))
+            for name in [n for n in sys.modules if n == "scalarnet" or n.startswith("scalarnet.")]:
+                del sys.modules[name]  # the copy in `repo` is the one to test, never one loaded before
             fd = os.open(os.devnull, os.O_WRONLY)
             os.dup2(fd, 1)
             os.dup2(fd, 2)
