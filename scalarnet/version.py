@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = ["__version__"]
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
 
 def _version() -> str:
@@ -10,8 +14,14 @@ def _version() -> str:
 
     try:
         return version("scalarnet")
-    except PackageNotFoundError:  # run from a checkout that pip never installed
-        return "0+unknown"
+    except PackageNotFoundError:  # run from a checkout that pip never installed: its pyproject.toml
+        try:
+            import tomllib
+
+            with PYPROJECT.open("rb") as f:
+                return tomllib.load(f)["project"]["version"]
+        except (OSError, ValueError, KeyError):  # tomllib's errors are ValueErrors
+            return "0+unknown"
 
 
 __version__ = _version()
