@@ -20,7 +20,7 @@ def _version() -> str:
 
             with PYPROJECT.open("rb") as f:
                 return tomllib.load(f)["project"]["version"]
-        except (OSError, ValueError, KeyError):  # tomllib's errors are ValueErrors
+        except (ImportError, OSError, ValueError, KeyError):  # no tomllib before 3.11; its errors are ValueErrors
             return "0+unknown"
 
 
