@@ -208,13 +208,14 @@ class _Reader:
         self.layers.append(_Layer(name, matrix.tolist(), None if bias is None else bias.tolist()))
 
     def bias_vector(self, node, k: int, value, n_out: int, where: str):
-        """A bias broadcast along the rows: shape (n_out,), (1, n_out), a scalar, or (n_out, 1) when transposed."""
+        """A bias broadcast along the rows: a scalar, shape (1,) or (1, 1); (n_out,) or (1, n_out) on rows x
+        features data; (n_out, 1) on features x rows data, where (n_out,) would be added along the rows."""
         import numpy as np
 
         if value.dtype.name not in _FLOATS:
             raise self.fail(node, k, f"its {where} is {value.dtype.name} (scalarnet reads {', '.join(_FLOATS)})")
         shape = tuple(value.shape)
-        fits = {(), (1,), (n_out,)} | ({(n_out, 1), (1, 1)} if self.transposed else {(1, n_out), (1, 1)})
+        fits = {(), (1,), (1, 1)} | ({(n_out, 1)} if self.transposed else {(n_out,), (1, n_out)})
         if shape not in fits:
             raise self.fail(node, k, f"its {where} has shape {list(shape)}, which is no bias "
                                      f"for {n_out} neurons")

@@ -439,10 +439,15 @@ def test_a_bias_of_the_wrong_layout():
     n1, i1 = dense(b=B1.reshape(4, 1), out="y")
     refused(model([n1], i1), "ONNX model: node 0 ('y') is Gemm: its C input has shape [4, 1], which is no bias "
                              "for 4 neurons")
-    n1, i1 = _data_second(B1.reshape(1, 4))
-    n2, i2 = _gemm_transA("h", "y")
-    refused(model([n1, n2], {**i1, **i2}), "ONNX model: node 0 ('h') is Gemm: its C input has shape [1, 4], "
-                                          "which is no bias for 4 neurons")
+    for shape in ([1, 4], [4]):  # on features x rows data, these would be added along the rows
+        n1, i1 = _data_second(B1.reshape(shape))
+        n2, i2 = _gemm_transA("h", "y")
+        refused(model([n1, n2], {**i1, **i2}), f"ONNX model: node 0 ('h') is Gemm: its C input has shape {shape}, "
+                                              "which is no bias for 4 neurons")
+    n1, i1 = _data_second()
+    nodes = [n1, node("MatMul", ["w2", "h"], "m"), node("Add", ["m", "b2"], "y")]
+    refused(model(nodes, {**i1, "w2": W2, "b2": B2}),
+            "ONNX model: node 2 ('y') is Add: its constant has shape [2], which is no bias for 2 neurons")
 
 
 def test_an_int_bias():
