@@ -147,14 +147,15 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
 
     if not isinstance(net, Network):
         raise _model_error(f"to_onnx: expected a Network, got {net!r}")
-    nodes, initializers, used = [], [], set()
+    # each Gemm is named after its layer (as from_onnx names layers); the other nodes avoid those names
+    nodes, initializers, used = [], [], {layer.name for layer in net.layers}
     current = "input"
     for k, layer in enumerate(net.layers):
         weights = np.array([[float(w) for w in n.weights] for n in layer.neurons], dtype=np.float64)
         biases = np.array([float(n.bias) for n in layer.neurons], dtype=np.float64)
         initializers += [numpy_helper.from_array(weights, f"W{k}"), numpy_helper.from_array(biases, f"B{k}")]
         z = f"z{k}"
-        nodes.append(helper.make_node("Gemm", [current, f"W{k}", f"B{k}"], [z], name=_unique(layer.name, used),
+        nodes.append(helper.make_node("Gemm", [current, f"W{k}", f"B{k}"], [z], name=layer.name,
                                        transB=1))
         act = layer.activation.name
         current = z

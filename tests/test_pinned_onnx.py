@@ -802,6 +802,18 @@ def test_to_onnx_declares_its_interface():
     assert [(v.name, shape(v)) for v in to_onnx(_small_net()).graph.output] == [("output", ["rows", 1])]
 
 
+def test_to_onnx_names_a_node_after_each_layer():
+    one = lambda name, act: Layer(name, [Neuron(f"{name}.n", [1.0], 0.0)], act)  # noqa: E731
+    net = Network([one("a", "relu"), one("a/Relu", "relu"), one("a/Relu_2", "identity"),
+                   one("b", "sigmoid"), one("b/Sigmoid", "tanh"), one("output/Identity", "identity")])
+    m = to_onnx(net)
+    assert [(n.op_type, n.name) for n in m.graph.node] == [
+        ("Gemm", "a"), ("Relu", "a/Relu_3"), ("Gemm", "a/Relu"), ("Relu", "a/Relu/Relu"), ("Gemm", "a/Relu_2"),
+        ("Gemm", "b"), ("Sigmoid", "b/Sigmoid_2"), ("Gemm", "b/Sigmoid"), ("Tanh", "b/Sigmoid/Tanh"),
+        ("Gemm", "output/Identity"), ("Identity", "output/Identity_2")]
+    assert from_onnx(m) == net
+
+
 def test_to_onnx_refuses_a_non_network():
     with pytest.raises(ModelError, match=r"^to_onnx: expected a Network, got \[1, 2\]$"):
         to_onnx([1, 2])
