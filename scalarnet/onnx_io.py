@@ -161,7 +161,6 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
         current = z
         if act != "identity":
             current = f"a{k}"
-            extra = {}
             if act == "leaky_relu":
                 # Where(z > 0, z, slope*z): onnxruntime has no float64 LeakyRelu, and its
                 # float64 PRelu depends on the opset; from_onnx reads these three nodes back
@@ -175,15 +174,10 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
                 nodes.append(helper.make_node("Where", [f"g{k}", z, f"m{k}"], [current],
                                               name=_unique(f"{layer.name}/Where", used)))
                 continue
+            # Softmax's default axis is the last (opset 13 on; before it, 1: the same for rows x features)
             op = next(o for o, a in _ACTIVATIONS.items() if a == act)
-            ins = [z]
-            if op == "Softmax":
-                extra = {"axis": -1}
-            nodes.append(helper.make_node(op, ins, [current], name=_unique(f"{layer.name}/{op}", used),
-                                           **extra))
-    if current != "output":
-        nodes.append(helper.make_node("Identity", [current], ["output"],
-                                       name=_unique("output/Identity", used)))
+            nodes.append(helper.make_node(op, [z], [current], name=_unique(f"{layer.name}/{op}", used)))
+    nodes.append(helper.make_node("Identity", [current], ["output"], name=_unique("output/Identity", used)))
     graph = helper.make_graph(
         nodes, net.name,
         [helper.make_tensor_value_info("input", TensorProto.DOUBLE, ["rows", len(net.inputs)])],
