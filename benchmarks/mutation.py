@@ -69,7 +69,7 @@ MODULES: dict[str, list[str]] = {
     "training": ["tests/test_training.py", "tests/test_backprop.py"],
     "onnx_io": ["tests/test_pinned_onnx.py", "tests/test_onnx.py"],
     "onnx_graph": ["tests/test_pinned_onnx.py", "tests/test_onnx.py"],
-    "keras_io": ["tests/test_keras.py"],
+    "keras_io": ["tests/test_pinned_keras.py", "tests/test_keras.py"],
     "interop": ["tests/test_interop.py"],
     "exercise": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
     "exercise_grading": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],

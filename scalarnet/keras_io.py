@@ -219,7 +219,7 @@ def _build(config: dict, weights: _Weights, label: str, inputs, name, kwargs) ->
     if not isinstance(config, dict):
         raise _model_error(f"{label}: the model config is not a JSON object")
     layers = []  # [name, rows, biases, activation or None]
-    input_name = "x"
+    input_name, width = "x", None  # width: the neurons of the last Dense
     for layer in _chain(config, label):
         kind = layer.get("class_name")
         conf = layer.get("config", {}) or {}
@@ -233,10 +233,9 @@ def _build(config: dict, weights: _Weights, label: str, inputs, name, kwargs) ->
                                f"read (it reads: {', '.join(LAYERS)})")
         if kind == "InputLayer":
             input_name = layer_name
-        elif kind == "Flatten":
-            if layers:
-                continue  # after a Dense the values are flat already
-        elif kind == "Dropout":
+        elif kind in ("Flatten", "Dropout"):
+            # Flatten: the input's values in row-major order, or values flat already after a Dense;
+            # Dropout: inference passes its input on
             continue
         elif kind == "Dense":
             act = _activation(conf.get("activation", "linear"), place, label)
@@ -249,12 +248,13 @@ def _build(config: dict, weights: _Weights, label: str, inputs, name, kwargs) ->
             if kernel.ndim != 2 or kernel.dtype.kind != "f":
                 raise _model_error(f"{label}: {place} has a kernel of shape {list(kernel.shape)} and "
                                    f"type {kernel.dtype}")
-            if layers and kernel.shape[0] != len(layers[-1][1]):
-                raise _model_error(f"{label}: {place} takes {kernel.shape[0]} inputs after a layer of "
-                                   f"{len(layers[-1][1])}")
+            bias = arrays[1] if use_bias else None
+            if width is not None and kernel.shape[0] != width:
+                raise _model_error(f"{label}: {place} takes {kernel.shape[0]} inputs after a layer of {width}")
             rows = kernel.T.tolist()  # (inputs, units) -> (units, inputs): one row per neuron
-            biases = arrays[1].tolist() if use_bias else [0.0] * len(rows)
+            biases = [0.0] * len(rows) if bias is None else bias.tolist()
             layers.append([layer_name, rows, biases, None if act.name == "identity" else act])
+            width = len(rows)
         elif kind in ("Activation", "LeakyReLU"):
             if kind == "Activation":
                 act = _activation(conf.get("activation"), place, label)
