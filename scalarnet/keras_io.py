@@ -249,6 +249,9 @@ def _build(config: dict, weights: _Weights, label: str, inputs, name, kwargs) ->
                 raise _model_error(f"{label}: {place} has a kernel of shape {list(kernel.shape)} and "
                                    f"type {kernel.dtype}")
             bias = arrays[1] if use_bias else None
+            if bias is not None and (bias.shape != kernel.shape[1:] or bias.dtype.kind != "f"):
+                raise _model_error(f"{label}: {place} has a bias of shape {list(bias.shape)} and type "
+                                   f"{bias.dtype} for {kernel.shape[1]} neurons")
             if width is not None and kernel.shape[0] != width:
                 raise _model_error(f"{label}: {place} takes {kernel.shape[0]} inputs after a layer of {width}")
             rows = kernel.T.tolist()  # (inputs, units) -> (units, inputs): one row per neuron

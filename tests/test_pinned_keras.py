@@ -396,6 +396,15 @@ def test_a_kernel_that_is_no_float_matrix(write, kernel, shown):
     refused(write(config(layers), {"d1": [kernel, B1]}), f"layer 'd1' (Dense) has a kernel of {shown}")
 
 
+@pytest.mark.parametrize("bias, shown", [(B1[:3], "shape [3] and type float32"),
+                                         (B1.reshape(1, 4), "shape [1, 4] and type float32"),
+                                         (np.arange(4), "shape [4] and type int64")],
+                         ids=["short", "matrix", "ints"])
+def test_a_bias_that_does_not_fit_the_kernel(write, bias, shown):
+    layers = [inp(), dense("d1", 4)]
+    refused(write(config(layers), {"d1": [K1, bias]}), f"layer 'd1' (Dense) has a bias of {shown} for 4 neurons")
+
+
 def test_a_kernel_that_does_not_fit_the_layer_before(write):
     layers = [inp(), dense("d1", 4), dense("d2", 2)]
     refused(write(config(layers), {"d1": [K1, B1], "d2": [K2[:3], B2]}),
