@@ -70,7 +70,7 @@ MODULES: dict[str, list[str]] = {
     "onnx_io": ["tests/test_pinned_onnx.py", "tests/test_onnx.py"],
     "onnx_graph": ["tests/test_pinned_onnx.py", "tests/test_onnx.py"],
     "keras_io": ["tests/test_pinned_keras.py", "tests/test_keras.py"],
-    "interop": ["tests/test_interop.py"],
+    "interop": ["tests/test_pinned_interop.py", "tests/test_interop.py"],
     "exercise": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
     "exercise_grading": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
     "exercise_files": ["tests/test_exercise.py", "tests/test_pinned_exercise.py"],
