@@ -139,7 +139,8 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
     """The network as a float64 ONNX `ModelProto`; with `path`, also written there (atomically).
 
     The graph's input `input` is rows x len(net.inputs) and its output `output`;
-    each layer is a Gemm named after it, then its activation.
+    each layer is a Gemm named after it, then its activation. `opset` is 13 or later (what
+    from_onnx reads); anything else is a `ModelError`.
     """
     onnx = _onnx()
     import numpy as np
@@ -147,6 +148,9 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
 
     if not isinstance(net, Network):
         raise _model_error(f"to_onnx: expected a Network, got {net!r}")
+    if not isinstance(opset, int) or opset < MIN_OPSET:
+        raise _model_error(f"to_onnx: opset {opset!r}: scalarnet writes opset {MIN_OPSET} and later "
+                           "(the ones from_onnx reads)")
     # each Gemm is named after its layer (as from_onnx names layers); the other nodes avoid those names
     nodes, initializers, used = [], [], {layer.name for layer in net.layers}
     current = "input"

@@ -814,6 +814,14 @@ def test_to_onnx_names_a_node_after_each_layer():
     assert from_onnx(m) == net
 
 
+@pytest.mark.parametrize("opset", [12, 0, "17"])
+def test_to_onnx_refuses_an_opset_from_onnx_cannot_read(opset):
+    with pytest.raises(ModelError) as caught:
+        to_onnx(_small_net(), opset=opset)
+    assert str(caught.value) == (f"to_onnx: opset {opset!r}: scalarnet writes opset 13 and later "
+                                 "(the ones from_onnx reads)")
+
+
 def test_to_onnx_refuses_a_non_network():
     with pytest.raises(ModelError, match=r"^to_onnx: expected a Network, got \[1, 2\]$"):
         to_onnx([1, 2])
