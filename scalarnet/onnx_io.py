@@ -160,7 +160,7 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
         initializers += [numpy_helper.from_array(weights, f"W{k}"), numpy_helper.from_array(biases, f"B{k}")]
         z = f"z{k}"
         nodes.append(helper.make_node("Gemm", [current, f"W{k}", f"B{k}"], [z], name=layer.name,
-                                       transB=1))
+                                       transB=True))  # weights one row per neuron
         act = layer.activation.name
         current = z
         if act != "identity":
