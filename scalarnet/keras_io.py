@@ -157,7 +157,8 @@ def _chain(config: dict, label: str) -> list[dict]:
             raise _model_error(f"{label}: layer {layer_name!r} takes {len(came_from)} inputs "
                                f"({', '.join(came_from)}): a branch scalarnet cannot read")
     ends = [body.get(k) for k in ("input_layers", "output_layers")]
-    ends = [e if e and isinstance(e[0], list) else [e] for e in ends]
+    # Keras 3 writes one end as [name, 0, 0], Keras 2 a list of them: [[name, 0, 0]]
+    ends = [(e if isinstance(e[0], list) else [e]) if e else [] for e in ends]
     if len(ends[0]) != 1 or len(ends[1]) != 1:
         raise _model_error(f"{label}: {len(ends[0])} inputs and {len(ends[1])} outputs; "
                            "scalarnet reads a model of one input and one output")

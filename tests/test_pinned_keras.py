@@ -306,6 +306,15 @@ def test_two_inputs_or_two_outputs(write):
     refused(write(conf, {}), "1 inputs and 2 outputs; scalarnet reads a model of one input and one output")
 
 
+def test_a_functional_model_without_its_inputs_or_outputs(write):
+    conf = functional()
+    del conf["config"]["input_layers"]
+    refused(write(conf, {}), "0 inputs and 1 outputs; scalarnet reads a model of one input and one output")
+    conf = functional()
+    conf["config"]["output_layers"] = []
+    refused(write(conf, {}), "1 inputs and 0 outputs; scalarnet reads a model of one input and one output")
+
+
 def test_a_chain_reaching_an_unknown_layer(write):
     conf = functional(hidden_from="ghost")
     refused(write(conf, {}), "the chain reaches 'ghost', which is no layer of the model")
