@@ -97,3 +97,12 @@ def test_to_torch_softmax_of_one_row():
         batch = to_torch(net)(torch.tensor([[0.5, -2.0], [1.0, 1.0]], dtype=torch.float64)).tolist()
     assert one == pytest.approx(net.forward([0.5, -2.0]), rel=1e-12)
     assert batch[1] == pytest.approx(net.forward([1.0, 1.0]), rel=1e-12)
+
+
+def test_from_torch_first_layer_of_one_neuron_with_input_names():
+    pytest.importorskip("torch", reason="needs torch (pip install torch)")
+    import torch.nn as nn
+    from scalarnet.interop import from_torch
+
+    net = from_torch(nn.Sequential(nn.Linear(3, 1), nn.ReLU(), nn.Linear(1, 2)), inputs=["a", "b", "c"])
+    assert (net.inputs, net.widths) == (["a", "b", "c"], [3, 1, 2])
