@@ -244,13 +244,12 @@ class _Reader:
                                          f"{'features x rows' if self.transposed else 'rows x features'}")
             matrix = other.T if trans_a else other
             out_transposed = True
-        matrix = np.asarray(matrix, dtype=np.float64) * alpha if alpha != 1.0 else matrix
+        matrix = np.asarray(matrix, dtype=np.float64) * alpha  # exact for alpha 1: every weight is a float64
         bias = None
         self.transposed = out_transposed
         if len(node.input) > 2 and node.input[2]:  # data_input() saw that it is a constant
             bias = self.bias_vector(node, k, self.array(node.input[2]), matrix.shape[0], "C input")
-            if beta != 1.0:
-                bias = np.asarray(bias, dtype=np.float64) * beta
+            bias = np.asarray(bias, dtype=np.float64) * beta
         self.new_layer(node, k, matrix, bias)
 
     def op_MatMul(self, node, k, attrs):
