@@ -762,8 +762,8 @@ def test_sources_bytes_bytearray_path_and_others(tmp_path):
 
 
 def test_a_graph_without_nodes_is_a_graph():
-    m = model([], outputs=("x",))
-    refused(m, "ONNX model: no Gemm or MatMul node: not a multilayer perceptron")
+    with pytest.raises(ModelError, match=r"^ONNX bytes: no Gemm or MatMul node: not a multilayer perceptron$"):
+        from_onnx(model([], outputs=("x",)).SerializeToString())
 
 
 def test_without_the_onnx_package(monkeypatch):
