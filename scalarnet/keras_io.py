@@ -145,6 +145,12 @@ def _chain(config: dict, label: str) -> list[dict]:
     layers = body.get("layers") if isinstance(body, dict) else None
     if not isinstance(layers, list):
         raise _model_error(f"{label}: the model's config has no layer list (class {kind!r})")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict):
+            raise _model_error(f"{label}: layer {i} of the model's config is {layer!r}, not a JSON object")
+        if not isinstance(layer.get("config") or {}, dict):
+            raise _model_error(f"{label}: layer {i} of the model's config has the config "
+                               f"{layer['config']!r}, not a JSON object")
     if kind == "Sequential":
         return layers
     if kind not in ("Functional", "Model"):
@@ -223,7 +229,7 @@ def _build(config: dict, weights: _Weights, label: str, inputs, name, kwargs) ->
     input_name, width = "x", None  # width: the neurons of the last Dense
     for layer in _chain(config, label):
         kind = layer.get("class_name")
-        conf = layer.get("config", {}) or {}
+        conf = layer.get("config") or {}
         layer_name = conf.get("name", layer.get("name", "?"))
         place = f"layer {layer_name!r} ({kind})"
         module = layer.get("module")

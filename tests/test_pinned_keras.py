@@ -337,6 +337,10 @@ def test_model_configs_that_are_not_a_chain_of_layers(write):
             "the model's config has no layer list (class 'Sequential')")
     refused(write({"class_name": "Sequential", "config": [1]}, {}),
             "the model's config has no layer list (class 'Sequential')")
+    refused(write(config([inp(), [1, 2]]), {}),
+            "layer 1 of the model's config is [1, 2], not a JSON object")
+    refused(write(config([inp(), {"class_name": "Dense", "config": "d"}]), {}),
+            "layer 1 of the model's config has the config 'd', not a JSON object")
     refused(write(config([inp()], cls="MyModel"), {}),
             "a model of class 'MyModel'; scalarnet reads Sequential and functional models")
     refused(write("[1, 2]", {}), "the model config is not a JSON object")
