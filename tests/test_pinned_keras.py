@@ -173,8 +173,7 @@ def test_a_dense_without_an_activation_in_its_config(write):
 
 
 def test_three_dense_layers_of_different_widths(write):
-    k3, b3 = np.array([[1.0, 2.0, -1.0]], dtype=np.float32).T.copy(), np.array([0.5], dtype=np.float32)
-    k3 = np.array([[1.0], [-2.0]], dtype=np.float32)
+    k3, b3 = np.array([[1.0], [-2.0]], dtype=np.float32), np.array([0.5], dtype=np.float32)
     layers = [inp(), dense("d1", 4, "tanh"), dense("d2", 2, "relu"), dense("d3", 1, "sigmoid")]
     net = from_keras(write(config(layers), {"d1": [K1, B1], "d2": [K2, B2], "d3": [k3, b3]}))
     assert net.widths == [3, 4, 2, 1]
