@@ -145,6 +145,12 @@ def _chain(config: dict, label: str) -> list[dict]:
     layers = body.get("layers") if isinstance(body, dict) else None
     if not isinstance(layers, list):
         raise _model_error(f"{label}: the model's config has no layer list (class {kind!r})")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict):
+            raise _model_error(f"{label}: layer {i} of the model's config is {layer!r}, not a JSON object")
+        if not isinstance(layer.get("config") or {}, dict):
+            raise _model_error(f"{label}: layer {i} of the model's config has the config "
+                               f"{layer['config']!r}, not a JSON object")
     if kind == "Sequential":
         return layers
     if kind not in ("Functional", "Model"):
@@ -157,7 +163,8 @@ def _chain(config: dict, label: str) -> list[dict]:
             raise _model_error(f"{label}: layer {layer_name!r} takes {len(came_from)} inputs "
                                f"({', '.join(came_from)}): a branch scalarnet cannot read")
     ends = [body.get(k) for k in ("input_layers", "output_layers")]
-    ends = [e if e and isinstance(e[0], list) else [e] for e in ends]
+    # Keras 3 writes one end as [name, 0, 0], Keras 2 a list of them: [[name, 0, 0]]
+    ends = [(e if isinstance(e[0], list) else [e]) if e else [] for e in ends]
     if len(ends[0]) != 1 or len(ends[1]) != 1:
         raise _model_error(f"{label}: {len(ends[0])} inputs and {len(ends[1])} outputs; "
                            "scalarnet reads a model of one input and one output")
@@ -219,10 +226,10 @@ def _build(config: dict, weights: _Weights, label: str, inputs, name, kwargs) ->
     if not isinstance(config, dict):
         raise _model_error(f"{label}: the model config is not a JSON object")
     layers = []  # [name, rows, biases, activation or None]
-    input_name = "x"
+    input_name, width = "x", None  # width: the neurons of the last Dense
     for layer in _chain(config, label):
         kind = layer.get("class_name")
-        conf = layer.get("config", {}) or {}
+        conf = layer.get("config") or {}
         layer_name = conf.get("name", layer.get("name", "?"))
         place = f"layer {layer_name!r} ({kind})"
         module = layer.get("module")
@@ -233,10 +240,9 @@ def _build(config: dict, weights: _Weights, label: str, inputs, name, kwargs) ->
                                f"read (it reads: {', '.join(LAYERS)})")
         if kind == "InputLayer":
             input_name = layer_name
-        elif kind == "Flatten":
-            if layers:
-                continue  # after a Dense the values are flat already
-        elif kind == "Dropout":
+        elif kind in ("Flatten", "Dropout"):
+            # Flatten: the input's values in row-major order, or values flat already after a Dense;
+            # Dropout: inference passes its input on
             continue
         elif kind == "Dense":
             act = _activation(conf.get("activation", "linear"), place, label)
@@ -249,12 +255,16 @@ def _build(config: dict, weights: _Weights, label: str, inputs, name, kwargs) ->
             if kernel.ndim != 2 or kernel.dtype.kind != "f":
                 raise _model_error(f"{label}: {place} has a kernel of shape {list(kernel.shape)} and "
                                    f"type {kernel.dtype}")
-            if layers and kernel.shape[0] != len(layers[-1][1]):
-                raise _model_error(f"{label}: {place} takes {kernel.shape[0]} inputs after a layer of "
-                                   f"{len(layers[-1][1])}")
+            bias = arrays[1] if use_bias else None
+            if bias is not None and (bias.shape != kernel.shape[1:] or bias.dtype.kind != "f"):
+                raise _model_error(f"{label}: {place} has a bias of shape {list(bias.shape)} and type "
+                                   f"{bias.dtype} for {kernel.shape[1]} neurons")
+            if width is not None and kernel.shape[0] != width:
+                raise _model_error(f"{label}: {place} takes {kernel.shape[0]} inputs after a layer of {width}")
             rows = kernel.T.tolist()  # (inputs, units) -> (units, inputs): one row per neuron
-            biases = arrays[1].tolist() if use_bias else [0.0] * len(rows)
+            biases = [0.0] * len(rows) if bias is None else bias.tolist()
             layers.append([layer_name, rows, biases, None if act.name == "identity" else act])
+            width = len(rows)
         elif kind in ("Activation", "LeakyReLU"):
             if kind == "Activation":
                 act = _activation(conf.get("activation"), place, label)

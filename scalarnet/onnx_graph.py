@@ -20,6 +20,19 @@ def _model_error(message: str) -> ScalarnetError:
     return ModelError(message)
 
 
+class _Layer:
+    """One dense layer as read so far: its name, weight rows (one per neuron), biases and activation.
+
+    `biases` is None until a Gemm's C input or an Add gives them (none at all: zeros);
+    `activation` is None until an activation node gives it (none at all: identity).
+    """
+
+    __slots__ = ("name", "rows", "biases", "activation")
+
+    def __init__(self, name: str, rows: list, biases):
+        self.name, self.rows, self.biases, self.activation = name, rows, biases, None
+
+
 class _Reader:
     """Walks the graph's nodes in order, following the one data tensor from the input to the output.
 
@@ -42,8 +55,7 @@ class _Reader:
         self.input_name = inputs[0].name
         self.current = inputs[0].name
         self.transposed = False
-        self.layers = []  # [name, weights (rows per neuron), biases, activation or None]
-        self.pending_bias = False  # a MatMul whose Add has not come yet
+        self.layers = []  # _Layer
         outputs = [o.name for o in graph.output]
         if output is None and len(outputs) != 1:
             raise _model_error(f"{label}: {len(outputs)} graph outputs ({', '.join(map(repr, outputs))}); "
@@ -87,7 +99,8 @@ class _Reader:
                                f"layer chain ({self.current!r}): a branch scalarnet cannot read")
         if not self.layers:
             raise _model_error(f"{self.label}: no Gemm or MatMul node: not a multilayer perceptron")
-        return [(n, w, b, a or "identity") for n, w, b, a in self.layers]
+        return [(layer.name, layer.rows, [0.0] * len(layer.rows) if layer.biases is None else layer.biases,
+                 layer.activation or "identity") for layer in self.layers]
 
     def data_input(self, node, k: int, positions=None) -> int:
         """The position of the data tensor among the node's inputs; every other input is a constant."""
@@ -95,10 +108,13 @@ class _Reader:
         for i, name in enumerate(node.input):
             if name == "" or name in self.constants:
                 continue
-            if name != self.current or found is not None:
+            if name != self.current:
                 raise self.fail(node, k, f"it reads {name!r}, which is neither the layer chain's "
                                          f"value ({self.current!r}) nor a constant (a branch or "
                                          "a second input, which scalarnet cannot read)")
+            if found is not None:
+                raise self.fail(node, k, f"it reads the layer chain's value {name!r} twice "
+                                         f"(inputs {found} and {i}), which scalarnet cannot read")
             found = i
         if found is None:
             raise self.fail(node, k, f"it does not read the layer chain's value {self.current!r}")
@@ -107,12 +123,9 @@ class _Reader:
         return found
 
     def produce(self, node, k: int) -> None:
-        used = [o for o in node.output if o]
-        if node.op_type == "Dropout":
-            used = used[:1]
-            if any(o and self._is_read(o) for o in node.output[1:]):
-                raise self.fail(node, k, "its mask output is used")
-        self.current = used[0]
+        if node.op_type == "Dropout" and any(o and self._is_read(o) for o in node.output[1:]):
+            raise self.fail(node, k, "its mask output is used")
+        self.current = next(o for o in node.output if o)
 
     def _is_read(self, name: str) -> bool:
         return any(name in n.input for _, n in self.nodes) or name == self.output
@@ -162,8 +175,9 @@ class _Reader:
                                      "one row per sample")
 
     def op_Reshape(self, node, k, attrs):
-        shape = [int(s) for s in self.array(node.input[1]).reshape(-1)] if node.input[1] in self.constants else None
-        if self.layers and not self.transposed and shape in ([-1, len(self.layers[-1][1])], [0, len(self.layers[-1][1])]):
+        shape = [int(s) for s in self.array(node.input[1]).ravel()] if node.input[1] in self.constants else None
+        width = len(self.layers[-1].rows) if self.layers else None
+        if width and not self.transposed and shape in ([-1, width], [0, width]):
             self.data_input(node, k, positions=(0,))  # rows x width again (skl2onnx ends with one)
             return
         self.at_input(node, k)
@@ -181,31 +195,31 @@ class _Reader:
 
     def new_layer(self, node, k: int, matrix, bias) -> None:
         """matrix: (n_out, n_in), one row per neuron; bias: (n_out,) or None."""
-        if matrix.ndim != 2 or 0 in matrix.shape:
+        if 0 in matrix.shape:
             raise self.fail(node, k, f"a weight matrix of shape {list(matrix.shape)}")
         if self.layers:
-            before = len(self.layers[-1][1])
+            before = len(self.layers[-1].rows)
             if matrix.shape[1] != before:
                 raise self.fail(node, k, f"{matrix.shape[1]} inputs per neuron after a layer of {before}")
-        biases = [0.0] * matrix.shape[0] if bias is None else bias.tolist()
-        name = node.name or (node.output[0] if node.output else f"{node.op_type}_{k}")
+        name = node.name or node.output[0]
         torch_style = re.fullmatch(r"/(.+)/(?:Gemm|MatMul)", name)  # torch.onnx.export: /fc1/Gemm
         if torch_style:
             name = torch_style[1]
-        self.layers.append([name, matrix.tolist(), biases, None])
+        self.layers.append(_Layer(name, matrix.tolist(), None if bias is None else bias.tolist()))
 
     def bias_vector(self, node, k: int, value, n_out: int, where: str):
-        """A bias broadcast along the rows: shape (n_out,), (1, n_out), a scalar, or (n_out, 1) when transposed."""
+        """A bias broadcast along the rows: a scalar, shape (1,) or (1, 1); (n_out,) or (1, n_out) on rows x
+        features data; (n_out, 1) on features x rows data, where (n_out,) would be added along the rows."""
         import numpy as np
 
         if value.dtype.name not in _FLOATS:
             raise self.fail(node, k, f"its {where} is {value.dtype.name} (scalarnet reads {', '.join(_FLOATS)})")
         shape = tuple(value.shape)
-        fits = {(), (1,), (n_out,)} | ({(n_out, 1), (1, 1)} if self.transposed else {(1, n_out), (1, 1)})
+        fits = {(), (1,), (1, 1)} | ({(n_out, 1)} if self.transposed else {(n_out,), (1, n_out)})
         if shape not in fits:
             raise self.fail(node, k, f"its {where} has shape {list(shape)}, which is no bias "
                                      f"for {n_out} neurons")
-        return np.broadcast_to(value.reshape(-1), (n_out,)).astype(value.dtype)
+        return np.broadcast_to(value.ravel(), (n_out,)).astype(value.dtype)
 
     def op_Gemm(self, node, k, attrs):
         import numpy as np
@@ -230,17 +244,13 @@ class _Reader:
                                          f"{'features x rows' if self.transposed else 'rows x features'}")
             matrix = other.T if trans_a else other
             out_transposed = True
-        matrix = np.asarray(matrix, dtype=np.float64) * alpha if alpha != 1.0 else matrix
+        matrix = np.asarray(matrix, dtype=np.float64) * alpha  # exact for alpha 1: every weight is a float64
         bias = None
         self.transposed = out_transposed
-        if len(node.input) > 2 and node.input[2]:
-            if node.input[2] not in self.constants:
-                raise self.fail(node, k, f"its C input {node.input[2]!r} is not a constant")
+        if len(node.input) > 2 and node.input[2]:  # data_input() saw that it is a constant
             bias = self.bias_vector(node, k, self.array(node.input[2]), matrix.shape[0], "C input")
-            if beta != 1.0:
-                bias = np.asarray(bias, dtype=np.float64) * beta
+            bias = np.asarray(bias, dtype=np.float64) * beta
         self.new_layer(node, k, matrix, bias)
-        self.pending_bias = False
 
     def op_MatMul(self, node, k, attrs):
         position = self.data_input(node, k, positions=(0, 1))
@@ -256,21 +266,19 @@ class _Reader:
                 raise self.fail(node, k, "data laid out rows x features as its second operand")
             matrix = other
         self.new_layer(node, k, matrix, None)
-        self.pending_bias = True
 
     def op_Add(self, node, k, attrs):
         position = self.data_input(node, k, positions=(0, 1))
-        if not self.layers or self.layers[-1][3] is not None:
+        if not self.layers or self.layers[-1].activation is not None:
             raise self.fail(node, k, "an Add that is not the bias of a MatMul or Gemm")
         layer = self.layers[-1]
-        bias = self.bias_vector(node, k, self.array(node.input[1 - position]), len(layer[1]),
+        bias = self.bias_vector(node, k, self.array(node.input[1 - position]), len(layer.rows),
                                 "constant")
-        if not self.pending_bias:
-            # a second bias on the same layer: add it in, as ONNX Runtime does
-            layer[2] = [a + b for a, b in zip(layer[2], bias.astype("float64").tolist())]
+        if layer.biases is None:
+            layer.biases = bias.tolist()
         else:
-            layer[2] = bias.tolist()
-        self.pending_bias = False
+            # a second bias on the same layer: add it in, as ONNX Runtime does
+            layer.biases = [a + b for a, b in zip(layer.biases, bias.astype("float64").tolist())]
 
     def leaky_where(self, i: int) -> bool:
         """Greater(z, 0), Mul(z, slope), Where(those, z, slope*z): leaky_relu as to_onnx writes it."""
@@ -278,19 +286,22 @@ class _Reader:
             return False
         (_, gt), (_, mul), (k, where) = self.nodes[i:i + 3]
         z = self.current
-        scalar = lambda name: (name in self.constants and self.array(name).size == 1  # noqa: E731
-                               and self.array(name).dtype.name in _FLOATS)
         if not (gt.op_type == "Greater" and mul.op_type == "Mul" and where.op_type == "Where"
-                and list(gt.input[:1]) == [z] and scalar(gt.input[1])
-                and float(self.array(gt.input[1]).reshape(-1)[0]) == 0.0
-                and list(mul.input[:1]) == [z] and scalar(mul.input[1])
+                and len(gt.input) == len(mul.input) == 2 and gt.input[0] == mul.input[0] == z
+                and self.scalar(gt.input[1]) == 0.0 and self.scalar(mul.input[1]) is not None
                 and list(where.input) == [gt.output[0], z, mul.output[0]]):
             return False
-        slope = float(self.array(mul.input[1]).reshape(-1)[0])
-        self.current = z  # activation() checks the chain's value as its input
+        slope = self.scalar(mul.input[1])
         self.activation(where, k, get_activation("leaky_relu", slope=slope), check=False)
         self.current = where.output[0]
         return True
+
+    def scalar(self, name: str) -> float | None:
+        """The value of a one-element float constant, else None."""
+        if name not in self.constants:
+            return None
+        value = self.array(name)
+        return float(value.item()) if value.size == 1 and value.dtype.name in _FLOATS else None
 
     # -- activations -------------------------------------------------------------------------------
 
@@ -299,11 +310,10 @@ class _Reader:
             self.data_input(node, k, positions=(0,))
         if not self.layers:
             raise self.fail(node, k, "an activation before any Gemm or MatMul")
-        if self.layers[-1][3] is not None:
-            raise self.fail(node, k, f"a second activation on layer {self.layers[-1][0]!r} "
+        if self.layers[-1].activation is not None:
+            raise self.fail(node, k, f"a second activation on layer {self.layers[-1].name!r} "
                                      "(scalarnet has one per layer)")
-        self.layers[-1][3] = activation
-        self.pending_bias = False
+        self.layers[-1].activation = activation
 
     def op_Relu(self, node, k, attrs):
         self.activation(node, k, "relu")
@@ -318,7 +328,7 @@ class _Reader:
         self.activation(node, k, get_activation("leaky_relu", slope=float(attrs.get("alpha", 0.01))))
 
     def op_PRelu(self, node, k, attrs):
-        slope = self.array(node.input[1]).reshape(-1).tolist() if node.input[1] in self.constants else None
+        slope = self.array(node.input[1]).ravel().tolist() if node.input[1] in self.constants else None
         if not slope or any(s != slope[0] for s in slope):
             raise self.fail(node, k, f"a slope {slope!r}: scalarnet reads one constant slope per layer")
         self.activation(node, k, get_activation("leaky_relu", slope=float(slope[0])))
@@ -333,7 +343,8 @@ class _Reader:
 
     def op_Cast(self, node, k, attrs):
         self.data_input(node, k, positions=(0,))
-        kind = self.onnx.helper.tensor_dtype_to_np_dtype(attrs.get("to", 0)).name if attrs.get("to") else "?"
+        to = attrs.get("to")
+        kind = self.onnx.helper.tensor_dtype_to_np_dtype(to).name if to else "?"
         if kind not in _FLOATS:
             raise self.fail(node, k, f"a cast to {kind}; scalarnet reads casts to {', '.join(_FLOATS)}")
 
@@ -343,8 +354,8 @@ class _Reader:
     def op_Dropout(self, node, k, attrs):
         self.data_input(node, k, positions=(0,))
         if len(node.input) > 2 and node.input[2]:
-            mode = self.array(node.input[2]).reshape(-1).tolist() if node.input[2] in self.constants else None
-            if mode != [False]:
+            # data_input() saw that it is a constant
+            if self.array(node.input[2]).ravel().tolist() != [False]:
                 raise self.fail(node, k, "training_mode is not the constant false")
 
 

@@ -139,7 +139,8 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
     """The network as a float64 ONNX `ModelProto`; with `path`, also written there (atomically).
 
     The graph's input `input` is rows x len(net.inputs) and its output `output`;
-    each layer is a Gemm named after it, then its activation.
+    each layer is a Gemm named after it, then its activation. `opset` is 13 or later (what
+    from_onnx reads); anything else is a `ModelError`.
     """
     onnx = _onnx()
     import numpy as np
@@ -147,20 +148,23 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
 
     if not isinstance(net, Network):
         raise _model_error(f"to_onnx: expected a Network, got {net!r}")
-    nodes, initializers, used = [], [], set()
+    if not isinstance(opset, int) or opset < MIN_OPSET:
+        raise _model_error(f"to_onnx: opset {opset!r}: scalarnet writes opset {MIN_OPSET} and later "
+                           "(the ones from_onnx reads)")
+    # each Gemm is named after its layer (as from_onnx names layers); the other nodes avoid those names
+    nodes, initializers, used = [], [], {layer.name for layer in net.layers}
     current = "input"
     for k, layer in enumerate(net.layers):
         weights = np.array([[float(w) for w in n.weights] for n in layer.neurons], dtype=np.float64)
         biases = np.array([float(n.bias) for n in layer.neurons], dtype=np.float64)
         initializers += [numpy_helper.from_array(weights, f"W{k}"), numpy_helper.from_array(biases, f"B{k}")]
         z = f"z{k}"
-        nodes.append(helper.make_node("Gemm", [current, f"W{k}", f"B{k}"], [z], name=_unique(layer.name, used),
-                                       transB=1))
+        nodes.append(helper.make_node("Gemm", [current, f"W{k}", f"B{k}"], [z], name=layer.name,
+                                       transB=True))  # weights one row per neuron
         act = layer.activation.name
         current = z
         if act != "identity":
             current = f"a{k}"
-            extra = {}
             if act == "leaky_relu":
                 # Where(z > 0, z, slope*z): onnxruntime has no float64 LeakyRelu, and its
                 # float64 PRelu depends on the opset; from_onnx reads these three nodes back
@@ -174,15 +178,10 @@ def to_onnx(net: Network, path: str | os.PathLike | None = None, opset: int = 17
                 nodes.append(helper.make_node("Where", [f"g{k}", z, f"m{k}"], [current],
                                               name=_unique(f"{layer.name}/Where", used)))
                 continue
+            # Softmax's default axis is the last (opset 13 on; before it, 1: the same for rows x features)
             op = next(o for o, a in _ACTIVATIONS.items() if a == act)
-            ins = [z]
-            if op == "Softmax":
-                extra = {"axis": -1}
-            nodes.append(helper.make_node(op, ins, [current], name=_unique(f"{layer.name}/{op}", used),
-                                           **extra))
-    if current != "output":
-        nodes.append(helper.make_node("Identity", [current], ["output"],
-                                       name=_unique("output/Identity", used)))
+            nodes.append(helper.make_node(op, [z], [current], name=_unique(f"{layer.name}/{op}", used)))
+    nodes.append(helper.make_node("Identity", [current], ["output"], name=_unique("output/Identity", used)))
     graph = helper.make_graph(
         nodes, net.name,
         [helper.make_tensor_value_info("input", TensorProto.DOUBLE, ["rows", len(net.inputs)])],
