@@ -82,9 +82,6 @@ def lines(sheet: Sheet) -> list[list]:
     w.add("output: ", _values(w, last, trace.layers[last], home=False))
     if sheet.gradients is not None:
         _backward(w, sheet)
-    missing = [b.id for b in sheet.blanks if b.id not in w.placed]
-    if missing:  # every blank is asked for somewhere: a sheet without one is a bug here
-        raise AssertionError(f"blanks not placed on the sheet: {missing}")
     return w.out
 
 

@@ -3,11 +3,13 @@ testing (benchmarks/mutation.py exercise_pages) showed no test looking: each she
 enough to check by hand (the comments), and every line of it is compared."""
 
 import math
+import re
 
 import pytest
 
 from scalarnet import Layer, Network, Neuron
 from scalarnet.exercise import KINDS, make
+from scalarnet.diagram_parts import DiagramError
 from scalarnet.exercise_pages import answers_markdown, diagram, markdown
 
 
@@ -187,3 +189,49 @@ def test_diagram_draws_the_blanks_as_question_marks():
     assert 'L1N0 [label="p\\nbias -1\\n1*1 + 2*2 + (-1) = 4"]' in source
     assert 'L2N0 [label="a\\nbias 0\\n4*1 + 1*1 = 5\\nrelu(5) = ?b"' in source
     assert 'L2N1 [label="b\\nbias 1\\n4*2 + 1*(-1) + 1 = 8\\nrelu(8) = ?b"' in source
+
+
+def test_negative_values_read_by_the_next_line_are_in_brackets():
+    # x = [1, 2]; h (identity): p = 1*1 + 2*(-2) = -3, q = 1*1 + 2*1 = 3; o: y = (-3)*2 + 3*1 = -3
+    # target 1: loss 1/2*(-4)^2 = 8; y: dL/dz = -4, dL/dw = [12, -12]
+    # h.p: dL/da = 2*(-4) = -8, dL/dw = [-8, -16]; h.q: dL/da = 1*(-4) = -4, dL/dw = [-4, -8]
+    net = Network([Layer("h", [Neuron("p", [1, -2]), Neuron("q", [1, 1])]), Layer("o", [Neuron("y", [2, 1])])])
+    sheet = make(net, [1, 2], [1], ["dw"], 1, 8)
+    assert _body(sheet) == """\
+inputs: x0 = 1, x1 = 2
+h (identity):
+  p: 1*1 + 2*(-2) = -3
+  q: 1*1 + 2*1 = 3
+  values: [-3, 3]
+o (identity):
+  y: (-3)*2 + 3*1 = -3
+  values: [-3]
+output: [-3]
+target: [1]
+loss: mse = 1/2*((-3) - 1)^2 = 8
+o (identity):
+  y: dL/da = a - t = -3 - 1 = -4
+     dL/dz = dL/da = -4
+     dL/dw = [(-3)*(-4), 3*(-4)] = [12, -12]
+h (identity):
+  p: dL/da = 2*(-4) = -8
+     dL/dz = dL/da = -8
+     dL/dw = [1*(-8), 2*(-8)] = [-8, -16]
+  q: dL/da = 1*(-4) = -4
+     dL/dz = dL/da = -4
+     dL/dw = [1*(-4), 2*(-4)] = [-4, ____ (a)]"""
+
+
+@pytest.mark.parametrize("width, drawn", [(64, 64), (65, 8)])
+def test_diagram_draws_every_neuron_up_to_64(width, drawn):
+    net = Network([Layer("o", [Neuron(f"n{i}", [1]) for i in range(width)])])
+    source = diagram(make(net, [2], kinds=["sum"], count=1)).source
+    assert len(re.findall(r'\[label="n\d+\\n', source)) == drawn
+
+
+def test_diagram_too_big_names_the_threshold():
+    # 12 layers of 12: 11 * 144 = 1584 edges, more than the 1500 a diagram draws
+    net = Network([Layer(f"l{k}", [Neuron(f"n{j}", [1] * 12) for j in range(12)]) for k in range(12)])
+    with pytest.raises(DiagramError) as info:
+        diagram(make(net, [1] * 12, kinds=["sum"], count=1))
+    assert "draw less with a smaller threshold= (--threshold, now 12)" in str(info.value)
