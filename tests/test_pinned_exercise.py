@@ -447,3 +447,39 @@ def test_random_network_numbers_from_minus_9_to_9_and_default_seed_0():
     assert acts == {"relu", "identity"}
     net, x = random_network("2-3-1")
     assert net.name == "random-2-3-1-seed0" and (net, x) == random_network("2-3-1", seed=0)
+
+
+@pytest.mark.parametrize("kind, where", [
+    ("product", ["h.a[0]", "h.a[1]", "h.b[0]", "h.b[1]", "o.out[0]", "o.out[1]"]),
+    ("sum", ["h.a", "h.b", "o.out"]),
+    ("activation", ["h.a", "h.b"]),  # o is identity: its value is its sum
+    ("dz", ["o.out", "h.a", "h.b"]),  # the backward pass runs from the output layer
+    ("dw", ["o.out[0]", "o.out[1]", "h.a[0]", "h.a[1]", "h.b[0]", "h.b[1]"]),
+])
+def test_every_blank_of_a_kind_is_offered(kind, where):
+    # none of these hides a value another one is worked out from, so all of them fit on one sheet
+    sheet = make(_net(), [3, -5], target=[1], kinds=[kind], count=len(where), seed=0)
+    assert [b.where() for b in sheet.blanks] == where
+    with pytest.raises(ExerciseError, match=rf"^count: {len(where) + 1} blanks asked for, but only {len(where)} "):
+        make(_net(), [3, -5], target=[1], kinds=[kind], count=len(where) + 1, seed=0)
+
+
+def test_blank_inputs_of_a_softmax_value_and_a_layer_are_all_its_sums():
+    # 2 inputs -> o (softmax, 3 neurons) -> p (1 neuron): what layer 0's blanks are worked out from
+    net = Network([Layer("o", [Neuron("a", [1, 0]), Neuron("b", [0, 1]), Neuron("c", [1, 1])], "softmax"),
+                   Layer("p", [Neuron("y", [1, 1, 1])])])
+    sheet = make(net, [1, 2], kinds=["activation"], count=1, seed=0)
+    b = sheet.blanks[0]
+    sums = [("z", 0, 0), ("z", 0, 1), ("z", 0, 2)]
+    assert b.inputs([2, 3, 1], False, False) == sums
+    layer = make(net, [1, 2], kinds=["layer"], count=1, seed=0).blanks[0]
+    assert layer.where() == "o" and layer.inputs([2, 3, 1], False, False) == sums
+
+
+def test_to_dict_writes_a_fraction_answer_as_text():
+    from fractions import Fraction
+    net = Network([Layer("o", [Neuron("n", [Fraction(1, 3)])])])
+    data = make(net, [1], kinds=["sum"], count=1).to_dict()
+    assert data["blanks"][0]["answer"] == "1/3"
+    with pytest.raises(ExerciseError, match="^the sheet cannot be written as JSON: "):
+        make(net, [1], kinds=["sum"], count=1).json()
