@@ -145,10 +145,7 @@ def useful_mistakes(sheet: Sheet, b: Blank) -> list[tuple[object, str]]:
 
 
 def _negative(v) -> bool:
-    try:
-        return v < 0
-    except TypeError:
-        return False
+    return v < 0
 
 
 def _sum_mistakes(sheet: Sheet, n) -> list[tuple[object, str]]:

@@ -240,3 +240,246 @@ def test_random_network_is_seeded_ints():
     assert (net.layers[0].neurons[0].weights, net.layers[0].neurons[0].bias) == ([1, -5], -6)
     assert [layer.activation.name for layer in net.layers] == ["relu", "identity"]
     assert net.description == "A random 2-3-1 network for paper (seed 7)."
+
+
+# --- which blanks a sheet asks for (exercise: Blank.slots, Blank.inputs, _choose) ----------------
+
+from scalarnet.exercise import KINDS, all_candidates, blank_ids  # noqa: E402
+
+
+def _hides(b, identity):
+    """What a blank hides, from the rule in scalarnet.exercise's docstring: its own value wherever
+    it appears; an identity layer's value a is its sum z, so hiding one hides the other."""
+    k, j, i = b.k, b.j, b.term
+    if b.kind == "layer":
+        n = len(b.answer)
+        return {("a", k, m) for m in range(n)} | ({("z", k, m) for m in range(n)} if identity else set())
+    return {"product": {("p", k, j, i)}, "sum": {("z", k, j)} | ({("a", k, j)} if identity else set()),
+            "activation": {("a", k, j)}, "dz": {("dz", k, j)}, "dw": {("dw", k, j, i)}}[b.kind]
+
+
+def _worked_out_from(b, net):
+    """The values a blank is worked out from (the network's inputs, weights, biases, targets and
+    dL/da are always shown): the values a layer reads are the network's inputs or the previous
+    layer's a."""
+    k, j, i = b.k, b.j, b.term
+    layer = net.layers[k]
+    read = [("a", k - 1, m) if k else ("input", m) for m in range(len(layer.neurons[0].weights))]
+    zs = [("z", k, m) for m in range(len(layer.neurons))]
+    if b.kind == "product":
+        return read[i:i + 1]
+    if b.kind == "sum":
+        return read
+    if b.kind == "activation":
+        return [("z", k, j)] if layer.activation.elementwise else zs
+    if b.kind == "layer":
+        return read if layer.activation.name == "identity" else zs
+    if b.kind == "dz":
+        return [("da", k, j)]  # always shown
+    return read[i:i + 1] + [("dz", k, j)]
+
+
+def _every_blank(net, target):
+    """Every (kind, where) a sheet of `net` may ask for, in the order of the sheet."""
+    out = []
+    for layer in net.layers:
+        for n in layer.neurons:
+            where = f"{layer.name}.{n.name}"
+            out += [("product", f"{where}[{i}]") for i in range(len(n.weights))] + [("sum", where)]
+            if layer.activation.name != "identity":
+                out.append(("activation", where))
+        out.append(("layer", layer.name))
+    if target is not None:  # the backward pass, from the output layer back
+        for layer in reversed(net.layers):
+            for n in layer.neurons:
+                where = f"{layer.name}.{n.name}"
+                out += [("dz", where)] + [("dw", f"{where}[{i}]") for i in range(len(n.weights))]
+    return out
+
+
+def _fits(blanks, net):
+    hidden = []
+    for b in blanks:
+        hidden += _hides(b, net.layers[b.k].activation.name == "identity")
+    return len(hidden) == len(set(hidden)) and \
+        all(not all(s in hidden for s in _worked_out_from(b, net)) for b in blanks)
+
+
+def _check_choice(net, x, target, kinds, count, seed):
+    sheet = make(net, x, target, kinds, count, seed)
+    assert _fits(sheet.blanks, net)
+    identity = [layer.activation.name == "identity" for layer in net.layers]
+    hidden = {}
+    for b in sheet.blanks:
+        assert b.kind in kinds
+        for slot in _hides(b, identity[b.k]):
+            assert slot not in hidden, (b, hidden.get(slot))  # one value, one blank
+            hidden[slot] = b
+    assert sheet.hidden == hidden
+    for b in sheet.blanks:  # each blank keeps one of the values it is worked out from shown
+        sources = _worked_out_from(b, net)
+        assert not all(s in hidden for s in sources), b
+    every = [c for c in _every_blank(net, target) if c[0] in kinds]
+    assert [(b.kind, b.where()) for b in sheet.blanks] == [c for c in every if c in
+                                                         {(b.kind, b.where()) for b in sheet.blanks}]
+    assert [b.id for b in sheet.blanks] == blank_ids(len(sheet.blanks))
+    return sheet, every
+
+
+def test_choice_follows_the_rule_and_takes_as_many_as_fit():
+    softmax = Network([Layer("h", [Neuron("p", [1, 2]), Neuron("q", [-1, 1])]),
+                       Layer("o", [Neuron("a", [1, 1]), Neuron("b", [2, -1])], "softmax")])
+    cases = [(random_network("2-3-2", seed=s)[0], [1, -2], [1, 0]) for s in range(4)] + \
+        [(softmax, [1, 2], None)]
+    sizes = set()
+    for net, x, target in cases:
+        for seed in range(6):
+            for kinds in (KINDS if target else KINDS[:4], ("sum", "activation", "layer"), ("product", "dw") if target else ("product",),
+                          ("layer",), ("activation",), ("dz", "dw") if target else ("sum",)):
+                sheet, every = _check_choice(net, x, target, kinds, None, seed)
+                sizes.add(len(sheet.blanks))
+                if len(sheet.blanks) < 4:  # fewer than asked for: no other blank fits beside them
+                    taken = {(b.kind, b.where()) for b in sheet.blanks}
+                    for c in all_candidates(sheet.trace, sheet.gradients, kinds, 4):
+                        if (c.kind, c.where()) not in taken:
+                            assert not _fits(sheet.blanks + [c], net), (c, sheet.blanks)
+    assert {1, 2, 3, 4} <= sizes
+
+
+@pytest.mark.parametrize("n, last", [(1, ["a"]), (26, ["y", "z"]), (28, ["z", "aa", "ab"]),
+                                     (703, ["zy", "zz", "aaa"])])
+def test_blank_ids_letters_then_two_letters(n, last):
+    ids = blank_ids(n)
+    assert len(ids) == len(set(ids)) == n and ids[-len(last):] == last and ids[0] == "a"
+
+
+def test_a_sheet_of_more_than_26_blanks():
+    net, x = random_network("6-6-1", seed=3)
+    sheet = make(net, x, kinds=["product"], count=30, seed=0)
+    assert [b.id for b in sheet.blanks][24:] == ["y", "z", "aa", "ab", "ac", "ad"]
+
+
+def test_sheet_blank_by_id():
+    sheet = make(load("tutorial-deep"), [3, 5], count=2, seed=1)
+    assert sheet.blank("b").where() == "hidden2.node1_1"
+    with pytest.raises(ExerciseError) as info:
+        sheet.blank("c")
+    assert str(info.value) == "no blank 'c' on the sheet (blanks: a, b)"
+    assert repr(sheet) == "<Sheet of 'tutorial-deep': 2 blanks>"
+    assert repr(sheet.blanks[1]) == "<Blank (b) sum hidden2.node1_1: 26>"
+
+
+def test_sheet_json_text_exactly():
+    net = Network([Layer("o", [Neuron("né", [2], bias=1)])], name="tiny")
+    sheet = make(net, [3], kinds=["sum"], count=1)
+    assert sheet.json() == (
+        '{\n'
+        ' "format": "scalarnet.exercise/1",\n'
+        ' "network": {\n'
+        '  "format": "scalarnet.network/1",\n'
+        '  "name": "tiny",\n'
+        '  "inputs": ["x0"],\n'
+        '  "layers": [\n'
+        '   {"name": "o", "activation": "identity", "neurons": [\n'
+        '     {"name": "n\\u00e9", "weights": [2], "bias": 1}]}\n'
+        '  ]\n'
+        ' },\n'
+        ' "input": [3],\n'
+        ' "seed": 0,\n'
+        ' "kinds": ["sum"],\n'
+        ' "digits": 4,\n'
+        ' "blanks": [\n'
+        '  {"id": "a", "kind": "sum", "layer": "o", "neuron": "o.né", "answer": 7, "line": "né: 3*2 + 1 = 7"}\n'
+        ' ]\n'
+        '}\n')
+
+
+@pytest.mark.parametrize("layer, line", [
+    (Layer("h", [Neuron("p", [1, 2], bias=1), Neuron("q", [-1, 1])]),
+     "h (identity): values = [3*1 + 4*2 + 1, 3*(-1) + 4*1] = [12, 1]"),
+    (Layer("h", [Neuron("p", [1, 2], bias=1), Neuron("q", [-1, -1])], "relu"),
+     "h (relu): values = [relu(12), relu(-7)] = [12, 0]"),
+    (Layer("h", [Neuron("p", [1, 0]), Neuron("q", [0, 0])], "softmax"),
+     "h (softmax): values = [softmax([3, 0])[0], softmax([3, 0])[1]] = [0.9526, 0.04743]"),
+], ids=["identity", "relu", "softmax"])
+def test_layer_line(layer, line):
+    sheet = make(Network([layer]), [3, 4], kinds=["layer"], count=1)
+    assert sheet.blanks[0].line == line
+
+
+def test_make_defaults_seed_0_and_one_blank():
+    deep = load("tutorial-deep")
+    sheet = make(deep, [3, 5])
+    assert (sheet.seed, sheet.digits, sheet.kinds) == (0, 4, ("sum", "activation"))
+    assert [(b.kind, b.where()) for b in sheet.blanks] == \
+        [(b.kind, b.where()) for b in make(deep, [3, 5], seed=0, count=4).blanks]
+    assert len(make(deep, [3, 5], count=1).blanks) == 1
+    assert make(deep, [3, 5], kinds=("activation", "sum", "sum")).kinds == ("sum", "activation")
+
+
+@pytest.mark.parametrize("widths, shape", [("2-3", [2, 3]), ("1-64", [1, 64]), ("3-1-1-2", [3, 1, 1, 2]),
+                                          ([2, 2], [2, 2])])
+def test_random_network_widths_taken(widths, shape):
+    net, x = random_network(widths, seed=1)
+    assert (net.widths, len(x)) == (shape, shape[0])
+    assert [len(layer.neurons) for layer in net.layers] == shape[1:]
+
+
+@pytest.mark.parametrize("widths", ["2-x", "2--1", "-2-3", "2-3-"])
+def test_random_network_refuses_widths_that_are_not_numbers(widths):
+    with pytest.raises(ExerciseError) as info:
+        random_network(widths)
+    assert str(info.value) == ("--random: expected widths like 2-3-1 (at least two, each 1 to 64), "
+                               f"got {widths!r}")
+
+
+def test_random_network_numbers_from_minus_9_to_9_and_default_seed_0():
+    weights, biases, inputs, acts = set(), set(), set(), set()
+    for seed in range(12):
+        net, x = random_network("6-6-6", seed=seed)
+        inputs.update(x)
+        for layer in net.layers:
+            acts.add(layer.activation.name)
+            for n in layer.neurons:
+                weights.update(n.weights)
+                biases.add(n.bias)
+    assert weights == biases == inputs == set(range(-9, 10))
+    assert acts == {"relu", "identity"}
+    net, x = random_network("2-3-1")
+    assert net.name == "random-2-3-1-seed0" and (net, x) == random_network("2-3-1", seed=0)
+
+
+@pytest.mark.parametrize("kind, where", [
+    ("product", ["h.a[0]", "h.a[1]", "h.b[0]", "h.b[1]", "o.out[0]", "o.out[1]"]),
+    ("sum", ["h.a", "h.b", "o.out"]),
+    ("activation", ["h.a", "h.b"]),  # o is identity: its value is its sum
+    ("dz", ["o.out", "h.a", "h.b"]),  # the backward pass runs from the output layer
+    ("dw", ["o.out[0]", "o.out[1]", "h.a[0]", "h.a[1]", "h.b[0]", "h.b[1]"]),
+])
+def test_every_blank_of_a_kind_is_offered(kind, where):
+    # none of these hides a value another one is worked out from, so all of them fit on one sheet
+    sheet = make(_net(), [3, -5], target=[1], kinds=[kind], count=len(where), seed=0)
+    assert [b.where() for b in sheet.blanks] == where
+    with pytest.raises(ExerciseError, match=rf"^count: {len(where) + 1} blanks asked for, but only {len(where)} "):
+        make(_net(), [3, -5], target=[1], kinds=[kind], count=len(where) + 1, seed=0)
+
+
+def test_blank_inputs_of_a_softmax_value_and_a_layer_are_all_its_sums():
+    # 2 inputs -> o (softmax, 3 neurons) -> p (1 neuron): what layer 0's blanks are worked out from
+    net = Network([Layer("o", [Neuron("a", [1, 0]), Neuron("b", [0, 1]), Neuron("c", [1, 1])], "softmax"),
+                   Layer("p", [Neuron("y", [1, 1, 1])])])
+    sheet = make(net, [1, 2], kinds=["activation"], count=1, seed=0)
+    b = sheet.blanks[0]
+    sums = [("z", 0, 0), ("z", 0, 1), ("z", 0, 2)]
+    assert b.inputs([2, 3, 1], False, False) == sums
+    layer = make(net, [1, 2], kinds=["layer"], count=1, seed=0).blanks[0]
+    assert layer.where() == "o" and layer.inputs([2, 3, 1], False, False) == sums
+
+
+def test_to_dict_writes_a_fraction_answer_as_text():
+    from fractions import Fraction
+    net = Network([Layer("o", [Neuron("n", [Fraction(1, 3)])])])
+    data = make(net, [1], kinds=["sum"], count=1).to_dict()
+    assert data["blanks"][0]["answer"] == "1/3"
+    with pytest.raises(ExerciseError, match="^the sheet cannot be written as JSON: "):
+        make(net, [1], kinds=["sum"], count=1).json()

@@ -3,6 +3,7 @@ exact text `save` writes, the defaults a file may leave out, `activation=` on a 
 BOM, and the messages for malformed layers and neurons."""
 
 import json
+import math
 import os
 
 import pytest
@@ -175,3 +176,18 @@ def test_loads_takes_text_of_exactly_the_limit_and_refuses_one_more(monkeypatch)
 def test_load_of_a_name_too_long_for_the_file_system_is_a_file_format_error():
     with pytest.raises(scalarnet.FileFormatError, match=r"cannot read 'aaaa.*' \(File name too long\)"):
         load("a" * 300 + ".json")
+
+
+def test_activation_replaces_the_hidden_layers_of_a_model_file_too(tmp_path):
+    pytest.importorskip("onnx")
+    from scalarnet.onnx_io import to_onnx
+
+    path = tmp_path / "deep.onnx"
+    to_onnx(load("tutorial-deep"), path)
+    assert [layer.activation.name for layer in load(path).layers] == ["relu", "relu", "identity"]
+    net = load(path, activation="tanh")
+    assert [layer.activation.name for layer in net.layers] == ["tanh", "tanh", "identity"]
+    # tutorial-deep on [3, 5]: hidden1 z = [26, -13]; hidden2 weights [-1, 2], [1, 2]; output [2, 7]
+    h1 = [math.tanh(26), math.tanh(-13)]
+    h2 = [math.tanh(-h1[0] + 2 * h1[1]), math.tanh(h1[0] + 2 * h1[1])]
+    assert net.forward([3, 5]) == [pytest.approx(2 * h2[0] + 7 * h2[1], rel=1e-12)]
