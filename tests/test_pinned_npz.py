@@ -80,3 +80,29 @@ def test_object_array_refused_as_a_pickle(tmp_path):
     assert str(info.value) == (f"{path}: array 'h' holds Python objects, which only pickle can read "
                                "(refused: loading a pickle can run any code); save numbers")
     assert issubclass(FileFormatError, ScalarnetError)
+
+
+class _Alarm:
+    """Unpickling this writes a file: the test sees whether any unpickling happened."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_the_read_itself_never_unpickles_even_past_the_header_check(tmp_path, monkeypatch):
+    """Two guards keep pickles out: the header check refuses object dtypes, and the data is read
+    with allow_pickle=False. Each must hold alone, so the second is tested with the first out of
+    the way (were the header check ever loosened, a pickle would still not run)."""
+    import scalarnet.npz
+
+    alarm = tmp_path / "unpickled"
+    hidden1 = np.empty((1, 2), dtype=object)
+    hidden1[0, 0], hidden1[0, 1] = _Alarm(str(alarm)), 0
+    path = _npz(tmp_path / "a.npz", {"hidden1.npy": hidden1})
+    monkeypatch.setattr(scalarnet.npz, "_check_header", lambda *args: None)
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        read_layers(path, {"hidden1": (1, 2)})
+    assert not alarm.exists()
