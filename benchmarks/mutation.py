@@ -67,7 +67,7 @@ MODULES: dict[str, list[str]] = {
     "steprecord": ["tests/test_steps.py", "tests/test_backsteps.py", "tests/test_steps_reference.py"],
     "backsteps": ["tests/test_backsteps.py", "tests/test_steps.py", "tests/test_steps_reference.py"],
     "npz": ["tests/test_compare.py", "tests/test_pinned.py", "tests/test_limits.py"],
-    "training": ["tests/test_training.py", "tests/test_backprop.py"],
+    "training": ["tests/test_training.py", "tests/test_pinned_training.py"],
     "onnx_io": ["tests/test_onnx.py"],
     "onnx_graph": ["tests/test_onnx.py"],
     "keras_io": ["tests/test_keras.py"],
