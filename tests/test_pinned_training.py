@@ -1,6 +1,7 @@
 """fit behaviours mutation testing showed no test pinned (benchmarks/mutation.py training): its
 defaults, the gradient norms over several batches and after steps, the dead-ReLU boundary, the
-vanishing threshold and which layer it compares with, and the checks before training."""
+vanishing threshold and which layer it compares with, the checks before training, and a loss that
+is not finite at the starting weights."""
 
 import copy
 import math
@@ -103,6 +104,18 @@ def test_fit_exploding_says_which_weights_are_kept():
     assert [e.epoch for e in history.epochs] == list(range(last.epoch + 1))
 
 
+def test_fit_a_loss_not_finite_at_the_start_stops_before_any_step():
+    # 1e200 * 1e200 overflows to inf: the starting weights' loss is inf
+    net = Network.from_matrices([[[1e200]]])
+    history = fit(net, [[1e200]], [[1.0]], lr=0.1, epochs=3)
+    assert history.stopped == "exploding" and len(history.epochs) == 1
+    assert history.epochs[0].loss == math.inf
+    assert history.epochs[0].warnings == [
+        "exploding: the loss is inf (training stops; the weights of epoch 0 are kept)"]
+    assert history.final_loss == math.inf
+    assert net == Network.from_matrices([[[1e200]]])
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"seed": True}, "seed: expected a whole number or None, got True"),
     ({"epochs": True}, "epochs: expected a whole number of at least 1, got True"),
@@ -129,3 +142,18 @@ def test_fit_checks_every_row_before_the_first_step(rows, targets, message):
         fit(net, rows, targets, lr=0.1, epochs=1)
     assert str(info.value).startswith(message)
     assert net == Network.from_matrices([[[1.0]]])
+
+
+def test_cli_train_a_loss_not_finite_at_the_start_writes_the_network_unchanged(tmp_path, capsys):
+    from scalarnet import load, save
+    from scalarnet.cli import main
+
+    save(Network.from_matrices([[[1e200]]], name="line"), tmp_path / "line.json")
+    (tmp_path / "rows.csv").write_text("x0,t\n1e200,1\n")
+    code = main(["train", str(tmp_path / "line.json"), "--data", str(tmp_path / "rows.csv"), "--target", "t",
+                 "-o", str(tmp_path / "out.json"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.endswith(f"the loss became non-finite in epoch 0: wrote {tmp_path / 'out.json'} "
+                        "with the weights of epoch 0\n")
+    assert load(tmp_path / "out.json") == Network.from_matrices([[[1e200]]], name="line")
