@@ -287,3 +287,19 @@ def test_gradients_refuse_a_float_target_for_a_decimal_output():
     assert str(info.value) == ("target 'output' is 0.5 but the output is Decimal('0.5'): Decimals compute "
                                "only with ints and Decimals; give the target in the output's kind of number "
                                "(Decimal(str(t)), or float(t))")
+
+
+def test_backward_error_of_decimals_through_a_float_activation_says_so():
+    # the forward pass is fine (Decimal sums, then softmax's floats); the backward pass multiplies
+    # each Decimal input by a float dL/dz, which Python refuses: that is no int beyond a float's range
+    from decimal import Decimal
+
+    from scalarnet import Network
+
+    net = Network.from_matrices([[[Decimal("0.5")], [Decimal("-0.5")]]], None, ["softmax"], name="ds")
+    with pytest.raises(NumberError) as info:
+        net.gradients([Decimal(1)], [0, 1], "cross_entropy")
+    assert str(info.value) == (
+        "network 'ds', backward pass: a Decimal meets a float (the gradients through layer 'output', "
+        "softmax, are floats): Decimals compute only with ints and Decimals; make every number a float, "
+        "float(x), to train through softmax")
