@@ -60,7 +60,7 @@ MODULES: dict[str, list[str]] = {
     "backprop": ["tests/test_backprop.py", "tests/test_pinned.py", "tests/test_pinned_backprop.py"],
     "losses": ["tests/test_backprop.py", "tests/test_numbers.py", "tests/test_pinned_backprop.py",
                "tests/test_pinned_losses.py"],
-    "steps": ["tests/test_steps.py", "tests/test_debugger.py"],
+    "steps": ["tests/test_steps.py", "tests/test_debugger.py", "tests/test_pinned_steps.py"],
     "vectorized": ["tests/test_pinned_crosscheck.py", "tests/test_vectorized.py", "tests/test_compare.py"],
     "crosscheck": ["tests/test_pinned_crosscheck.py", "tests/test_compare.py", "tests/test_numbers.py",
                    "tests/test_pinned.py"],
