@@ -65,7 +65,7 @@ MODULES: dict[str, list[str]] = {
     "crosscheck": ["tests/test_pinned_crosscheck.py", "tests/test_compare.py", "tests/test_numbers.py",
                    "tests/test_pinned.py"],
     "steprecord": ["tests/test_steps.py", "tests/test_backsteps.py", "tests/test_steps_reference.py"],
-    "backsteps": ["tests/test_backsteps.py", "tests/test_steps.py", "tests/test_steps_reference.py"],
+    "backsteps": ["tests/test_backsteps.py", "tests/test_pinned_backsteps.py", "tests/test_debugger.py"],
     "npz": ["tests/test_compare.py", "tests/test_pinned.py", "tests/test_limits.py"],
     "training": ["tests/test_training.py", "tests/test_pinned_training.py"],
     "onnx_io": ["tests/test_onnx.py"],
