@@ -133,7 +133,8 @@ def test_fit_accepts_one_epoch_and_a_batch_of_one():
 
 @pytest.mark.parametrize("rows, targets, message", [
     ([[1.0], [2.0]], [[1.0]], "2 rows but 1 targets (one target per row)"),
-    ([[1.0], [1.0, 2.0]], [[1.0], [1.0]], "row 1: network 'network': 2 input values but the network has 1 input (x0)"),
+    ([[1.0], [1.0, 2.0]], [[1.0], [1.0]],
+     "row 1: network 'network': 2 input values but the network has 1 input (x0)"),
     ([[1.0], [2.0]], [[1.0], [1.0, 2.0]], "row 1: network 'network': 2 target values but the output"),
 ], ids=["counts", "row-1-input", "row-1-target"])
 def test_fit_checks_every_row_before_the_first_step(rows, targets, message):
