@@ -75,12 +75,12 @@ and after each epoch. Copy a network first to keep it (`copy.deepcopy(net)`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence, Sized
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from .activations import _fsum
 from .errors import InputError, NumberError, ScalarnetError
 from .losses import LOSSES, Loss, LossError, _targets, get_loss
 from .numbers import Number, fmt, is_finite, is_number, operand, to_number
@@ -201,7 +201,7 @@ class LayerGradients:
         self.combined = combined  # dz came from the loss through the activation: a - t
         self.s = None  # a softmax layer's sum of a*dL/da
         if not combined and not record.activation.elementwise:
-            self.s = math.fsum(g * a for g, a in zip(da, record.a))  # as Softmax.backward adds it
+            self.s = _fsum(g * a for g, a in zip(da, record.a))  # as Softmax.backward adds it
         inputs = record.inputs
         self.dw = [[x * d for x in inputs] for d in dz]  # one row per neuron, one column per input
         # Made when first asked for: each points back at this layer, and that cycle would

@@ -303,3 +303,16 @@ def test_backward_error_of_decimals_through_a_float_activation_says_so():
         "network 'ds', backward pass: a Decimal meets a float (the gradients through layer 'output', "
         "softmax, are floats): Decimals compute only with ints and Decimals; make every number a float, "
         "float(x), to train through softmax")
+
+
+def test_softmax_backward_of_an_infinite_and_a_minus_infinite_da_is_nan():
+    # target inf: the output's dL/dz is [0 - inf, 0] = [-inf, 0], so the softmax layer's dL/da is
+    # [1*(-inf), (-1)*(-inf)] = [-inf, inf]; s = 0.5*(-inf) + 0.5*inf is nan in IEEE arithmetic
+    # (math.fsum refuses it with a ValueError), and so is each dL/dz = a*(dL/da - s)
+    from scalarnet import Network
+
+    net = Network.from_matrices([[[1.0], [1.0]], [[1.0, -1.0], [0.0, 0.0]]], None, ["softmax", "identity"])
+    g = net.gradients([0.0], [math.inf, 0.0])
+    hidden = g.layer("hidden1")
+    assert hidden.da == [-math.inf, math.inf]
+    assert math.isnan(hidden.s) and all(math.isnan(d) for d in hidden.dz)
