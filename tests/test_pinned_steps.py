@@ -89,3 +89,11 @@ def test_softmax_neuron_steps_are_numbered_in_order():
     got = list(steps(net, [1.0], "neuron"))
     assert [s.index for s in got] == [0, 1, 2, 3]
     assert [s.neuron for s in got] == ["node0_0", "node0_1", "output_0", "output_1"]
+
+
+def test_softmax_op_steps_are_numbered_in_order():
+    # each neuron's 2 multiply-adds, then the layer's 2 activation steps (after every sum)
+    net = Network.from_matrices([[[1.0, 2.0], [3.0, 4.0]]], None, ["softmax"])
+    got = list(steps(net, [1.0, 1.0], "op"))
+    assert [s.index for s in got] == list(range(6))
+    assert [s.kind for s in got[4:]] == ["activation", "activation"]
