@@ -233,8 +233,16 @@ class Softmax(Activation):
                 for i, a_i in enumerate(outs)]
 
     def backward(self, zs, outs, grads):
-        dot = math.fsum(g * a for g, a in zip(grads, outs))
+        dot = _fsum(g * a for g, a in zip(grads, outs))
         return [a * (g - dot) for a, g in zip(outs, grads)]
+
+
+def _fsum(values) -> float:
+    """math.fsum, or nan where it refuses an inf and a -inf (a ValueError): as IEEE adds them."""
+    try:
+        return math.fsum(values)
+    except ValueError:  # -inf + inf; a NaN among the values gives NaN without an error
+        return math.nan
 
 
 _KINDS = {cls.name: cls for cls in (Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh)}

@@ -75,12 +75,12 @@ and after each epoch. Copy a network first to keep it (`copy.deepcopy(net)`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence, Sized
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from .activations import _fsum
 from .errors import InputError, NumberError, ScalarnetError
 from .losses import LOSSES, Loss, LossError, _targets, get_loss
 from .numbers import Number, fmt, is_finite, is_number, operand, to_number
@@ -201,7 +201,7 @@ class LayerGradients:
         self.combined = combined  # dz came from the loss through the activation: a - t
         self.s = None  # a softmax layer's sum of a*dL/da
         if not combined and not record.activation.elementwise:
-            self.s = math.fsum(g * a for g, a in zip(da, record.a))  # as Softmax.backward adds it
+            self.s = _fsum(g * a for g, a in zip(da, record.a))  # as Softmax.backward adds it
         inputs = record.inputs
         self.dw = [[x * d for x in inputs] for d in dz]  # one row per neuron, one column per input
         # Made when first asked for: each points back at this layer, and that cycle would
@@ -360,8 +360,8 @@ def gradients(net: Network, x, target, loss: str | Loss = "mse") -> Gradients:
     _check_kinds(loss, trace.output, targets, [n.name for n in net.layers[-1].neurons])
     try:
         return _backward(trace, targets, loss)
-    except (ArithmeticError, TypeError):  # e.g. 0.76 - 10**400: Python raises where IEEE says -inf
-        raise _backward_error(net, trace, targets) from None
+    except (ArithmeticError, TypeError) as e:  # e.g. 0.76 - 10**400: Python raises where IEEE says -inf
+        raise _backward_error(net, trace, targets, e) from None
 
 
 def _check_kinds(loss: Loss, outs: list, targets: list, names: list[str]) -> None:
@@ -377,9 +377,18 @@ def _check_kinds(loss: Loss, outs: list, targets: list, names: list[str]) -> Non
                               "(Decimal(str(t)), or float(t))")
 
 
-def _backward_error(net: Network, trace: Trace, targets: list) -> NumberError:
+def _backward_error(net: Network, trace: Trace, targets: list, error: Exception) -> NumberError:
     """The error for a backward pass that Python's arithmetic refuses: an int (or Fraction) beyond
-    a float's range meets a float, in a target or in a weight the gradients go back through."""
+    a float's range meets a float, in a target or in a weight the gradients go back through; or
+    (a TypeError) a Decimal input of a layer whose activation makes its gradients floats."""
+    if isinstance(error, TypeError):  # the forward pass checked every other meeting of kinds
+        for layer in reversed(trace.layers):  # the backward pass meets the last such layer first
+            if any(isinstance(x, Decimal) for x in layer.inputs):
+                act = layer.activation.name
+                return NumberError(f"network {net.name!r}, backward pass: a Decimal meets a float (the "
+                                   f"gradients through layer {layer.name!r}, {act}, are floats): Decimals "
+                                   "compute only with ints and Decimals; make every number a float, "
+                                   f"float(x), to train through {act}")
     names = [n.name for n in net.layers[-1].neurons]
     rule = ("an int beyond a float's range (about 1.8e308) meets a float; use ints and Fractions "
             "only, or floats only")

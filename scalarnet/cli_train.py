@@ -235,7 +235,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     finally:
         stop.restore()
         progress.close()
-    last = history.epochs[-1] if history.stopped != "exploding" else history.epochs[-2]
+    # exploding: the network holds the epoch's before (epoch 0's, the starting weights, if it was epoch 0)
+    exploded = history.stopped == "exploding" and len(history.epochs) > 1
+    last = history.epochs[-2] if exploded else history.epochs[-1]
     write_atomic(args.output, files.dumps(net).encode("utf-8"), "-o")
     if args.history:
         write_atomic(args.history, history_csv(history), "--history")

@@ -192,10 +192,11 @@ class BinaryCrossEntropy(_ThroughActivation):
 
 def _sum_tolerance(targets: list) -> float:
     """How far from 1 targets may add up: 1e-9, or where every float target is a float32 (as
-    list(float32_tensor) gives), two float32 roundings (2**-24 relative) per target."""
+    list(float32_tensor) gives), two float32 roundings (2**-24 relative) per target (at least
+    2**-23, above 1e-9)."""
     floats = [t for t in targets if isinstance(t, float)]
     if floats and all(_is_float32(t) for t in floats):
-        return max(1e-9, 2 * len(targets) * 2.0 ** -24)  # each rounded once, and summed once, in float32
+        return 2 * len(targets) * 2.0 ** -24  # each rounded once, and summed once, in float32
     return 1e-9
 
 

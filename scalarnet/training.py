@@ -164,7 +164,7 @@ def fit(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss = "mse
         finite = is_finite(mean)
         if not finite:
             warnings.append(f"exploding: the loss is {mean} (training stops; the weights of "
-                            f"epoch {number - 1} are kept)")
+                            f"epoch {max(number - 1, 0)} are kept)")  # epoch 0's: the starting ones
         epoch = Epoch(number, mean, dead, dict(zip(trainer.names, norms)), warnings)
         history.epochs.append(epoch)
         if on_epoch is not None:
@@ -173,6 +173,7 @@ def fit(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss = "mse
 
     if not record(0, trainer.pass_(xs, ts, list(range(len(xs))), batch_size, step=False)):
         history.stopped = "exploding"
+        history.final_loss = history.epochs[0].loss  # the network is unchanged
         return history
     try:
         for number, order in enumerate(epoch_orders(len(xs), epochs, shuffle, seed), start=1):

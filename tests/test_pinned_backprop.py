@@ -174,3 +174,145 @@ def test_the_base_loss_computes_nothing():
                  lambda: Loss().value_text([1], [1], 0), lambda: Loss().derivative_text(1, 1, 0)):
         with pytest.raises(NotImplementedError):
             call()
+
+
+def test_train_runs_one_epoch_by_default():
+    # train(net, rows, targets, lr): epochs=1, so the history is the loss before and after it,
+    # and the weights are those of one sgd_step per row
+    import copy
+
+    from scalarnet import Network, sgd_step, train
+
+    net = Network.from_matrices([[[0.5]]], [[0.0]])
+    stepped = copy.deepcopy(net)
+    for x, t in (([1.0], [2.0]), ([2.0], [1.0])):
+        sgd_step(stepped, x, t, lr=0.1)
+    history = train(net, [[1.0], [2.0]], [[2.0], [1.0]], lr=0.1)
+    assert len(history) == 2 and net == stepped
+    # 1 is a whole number of at least 1
+    assert len(train(net, [[1.0]], [[2.0]], lr=0.1, epochs=1)) == 2
+
+
+def _big_net():
+    # relu(-x) = 0 (ints) into an output with an int weight 10**400 and a float bias: z = 0*10**400 + 0.5
+    from scalarnet import Network
+
+    return Network.from_matrices([[[1], [1]], [[10 ** 400, 1]]], [[0, 0], [0.5]], ["relu", "identity"],
+                                 name="big")
+
+
+@pytest.mark.parametrize("target", [[1], [int(1.7976931348623157e308)]], ids=["1", "float-max-as-int"])
+def test_backward_error_in_a_weight_names_the_network(target):
+    # the output 0.5 - target is a float (float max is a float exactly); 10**400 * dL/dz is not
+    with pytest.raises(NumberError) as info:
+        _big_net().gradients([-1], target)
+    assert str(info.value) == ("network 'big', backward pass: an int beyond a float's range (about 1.8e308) "
+                               "meets a float; use ints and Fractions only, or floats only")
+
+
+def test_backward_error_in_the_target_names_the_target():
+    from scalarnet import Network
+
+    net = Network.from_matrices([[[1.0]], [[1.0], [1.0]], [[1.0, 1.0]]], name="three")
+    with pytest.raises(NumberError) as info:
+        net.gradients([1.0], [10 ** 400])
+    assert str(info.value) == ("target 'output': an int beyond a float's range (about 1.8e308) meets a "
+                               "float; use ints and Fractions only, or floats only")
+
+
+def test_mean_loss_refuses_what_gradients_refuses_with_the_row():
+    from decimal import Decimal
+
+    from scalarnet import Network, mean_loss
+
+    decimal = Network.from_matrices([[[Decimal("0.5")]]], name="dec")
+    with pytest.raises(NumberError) as info:
+        mean_loss(decimal, [[Decimal(1)]], [[0.5]])
+    assert str(info.value).startswith("row 0: target 'output' is 0.5 but the output is Decimal('0.5'): "
+                                      "Decimals compute only with ints and Decimals")
+    floats = Network.from_matrices([[[0.5]]], name="f")
+    with pytest.raises(NumberError) as info:
+        mean_loss(floats, [[1.0]], [[10 ** 400]])
+    assert str(info.value) == ("row 0: loss 'mse': an int beyond a float's range (about 1.8e308) meets a "
+                               "float; use ints and Fractions only, or floats only")
+    with pytest.raises(InputError) as info:
+        mean_loss(floats, [[1.0], [1.0, 2.0]], [[1], [1]])
+    assert str(info.value) == "row 1: network 'f': 2 input values but the network has 1 input (x0)"
+    with pytest.raises(InputError, match=r"^rows: expected a list \(or an array\) of rows, got str$"):
+        mean_loss(floats, "ab", [[1], [1]])
+    with pytest.raises(InputError, match="^no rows to train on$"):
+        mean_loss(floats, [], [])
+
+
+def test_lr_a_decimal_infinity_is_refused_as_lr():
+    from decimal import Decimal
+
+    from scalarnet import Network, sgd_step
+
+    with pytest.raises(InputError, match=r"^lr: expected a positive number, got Decimal\('Infinity'\)$"):
+        sgd_step(Network.from_matrices([[[0.5]]]), [1.0], [1], lr=Decimal("Infinity"))
+
+
+def test_lr_a_float_for_decimal_weights_is_refused_and_changes_nothing():
+    from decimal import Decimal
+
+    from scalarnet import Network, sgd_step
+
+    net = Network.from_matrices([[[Decimal("0.5")]]], name="dec")
+    with pytest.raises(NumberError, match=r"^lr 0.1: unsupported operand type"):
+        sgd_step(net, [1], [1], lr=0.1)
+    assert net == Network.from_matrices([[[Decimal("0.5")]]], name="dec")
+
+
+def test_cross_entropy_takes_decimal_targets():
+    # the cross-entropies compute with float(t): Decimal targets meet float probabilities there
+    from decimal import Decimal
+
+    from scalarnet import Network
+
+    net = Network.from_matrices([[[1.0], [0.0]]], None, ["softmax"])  # softmax([log 3, 0]) = [3/4, 1/4]
+    g = net.gradients([math.log(3)], [Decimal("0.25"), Decimal("0.75")], "cross_entropy")
+    assert g.layer("output").dz == [0.5, -0.5]
+    assert g.loss == pytest.approx(-(0.25 * math.log(0.75) + 0.75 * math.log(0.25)), rel=1e-12)
+
+
+def test_gradients_refuse_a_float_target_for_a_decimal_output():
+    from decimal import Decimal
+
+    from scalarnet import Network
+
+    net = Network.from_matrices([[[Decimal("0.5")]]], name="dec")
+    with pytest.raises(NumberError) as info:
+        net.gradients([Decimal(1)], [0.5])
+    assert str(info.value) == ("target 'output' is 0.5 but the output is Decimal('0.5'): Decimals compute "
+                               "only with ints and Decimals; give the target in the output's kind of number "
+                               "(Decimal(str(t)), or float(t))")
+
+
+def test_backward_error_of_decimals_through_a_float_activation_says_so():
+    # the forward pass is fine (Decimal sums, then softmax's floats); the backward pass multiplies
+    # each Decimal input by a float dL/dz, which Python refuses: that is no int beyond a float's range
+    from decimal import Decimal
+
+    from scalarnet import Network
+
+    net = Network.from_matrices([[[Decimal("0.5")], [Decimal("-0.5")]]], None, ["softmax"], name="ds")
+    with pytest.raises(NumberError) as info:
+        net.gradients([Decimal(1)], [0, 1], "cross_entropy")
+    assert str(info.value) == (
+        "network 'ds', backward pass: a Decimal meets a float (the gradients through layer 'output', "
+        "softmax, are floats): Decimals compute only with ints and Decimals; make every number a float, "
+        "float(x), to train through softmax")
+
+
+def test_softmax_backward_of_an_infinite_and_a_minus_infinite_da_is_nan():
+    # target inf: the output's dL/dz is [0 - inf, 0] = [-inf, 0], so the softmax layer's dL/da is
+    # [1*(-inf), (-1)*(-inf)] = [-inf, inf]; s = 0.5*(-inf) + 0.5*inf is nan in IEEE arithmetic
+    # (math.fsum refuses it with a ValueError), and so is each dL/dz = a*(dL/da - s)
+    from scalarnet import Network
+
+    net = Network.from_matrices([[[1.0], [1.0]], [[1.0, -1.0], [0.0, 0.0]]], None, ["softmax", "identity"])
+    g = net.gradients([0.0], [math.inf, 0.0])
+    hidden = g.layer("hidden1")
+    assert hidden.da == [-math.inf, math.inf]
+    assert math.isnan(hidden.s) and all(math.isnan(d) for d in hidden.dz)
