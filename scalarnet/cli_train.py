@@ -235,9 +235,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     finally:
         stop.restore()
         progress.close()
-    # exploding: the network holds the epoch's before (epoch 0's, the starting weights, if it was epoch 0)
-    exploded = history.stopped == "exploding" and len(history.epochs) > 1
-    last = history.epochs[-2] if exploded else history.epochs[-1]
+    # exploding in an epoch: the network holds the epoch's before (epoch 0's, the starting weights,
+    # if it was epoch 0); exploding after the last epoch (its loss finite): that epoch's
+    exploded = history.stopped == "exploding" and not is_finite(history.epochs[-1].loss)
+    last = history.epochs[-2] if exploded and len(history.epochs) > 1 else history.epochs[-1]
     write_atomic(args.output, files.dumps(net).encode("utf-8"), "-o")
     if args.history:
         write_atomic(args.history, history_csv(history), "--history")
@@ -250,7 +251,8 @@ def cmd_train(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 130
     if history.stopped == "exploding":
-        print(f"scalarnet: the loss became non-finite in epoch {history.epochs[-1].epoch}: wrote "
+        when = "in" if exploded else "after"
+        print(f"scalarnet: the loss became non-finite {when} epoch {history.epochs[-1].epoch}: wrote "
               f"{args.output} with the weights of epoch {last.epoch}", file=sys.stderr)
         return 1
     first = history.epochs[0]

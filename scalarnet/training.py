@@ -17,7 +17,9 @@ describing the epoch as it ran, every row at the weights it met:
   batch gradient;
 - `warnings`: "vanishing" when a layer's gradient norm is below 1e-6 of the
   next layer's, "exploding" when the loss is no longer finite. Then training
-  stops and the network keeps the weights of the epoch before.
+  stops and the network keeps the weights of the epoch before. When only the
+  last epoch's steps overflow (its loss, met before each step, is finite), the
+  last epoch says "exploding: the loss after epoch N is inf" and keeps its own.
 
 A batch's gradient is the mean of its rows' gradients; each weight then moves by
 -lr times it. `batch_size=1` is plain stochastic gradient descent, the same
@@ -187,9 +189,16 @@ def fit(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss = "mse
             trainer.keep()
     except KeyboardInterrupt:
         history.stopped = "interrupted"
-    trainer.weights = [[n.weights for n in layer.neurons] for layer in net.layers]
-    trainer.biases = [[n.bias for n in layer.neurons] for layer in net.layers]
+    trainer.weights, trainer.biases = trainer.kept()
     history.final_loss = trainer.evaluate(xs, ts)
+    last = history.epochs[-1]
+    if history.stopped is None and last.epoch > 0 and not is_finite(history.final_loss):
+        # every epoch's loss was finite (each row's loss is met before its step), but the last
+        # epoch's steps overflowed: the next epoch's loss would not be finite, so this is
+        # exploding too, said as such, never an infinite loss in silence
+        last.warnings.append(f"exploding: the loss after epoch {last.epoch} is {history.final_loss} "
+                             f"(training stops; the weights of epoch {last.epoch} are kept)")
+        history.stopped = "exploding"
     return history
 
 
@@ -211,6 +220,11 @@ class _Trainer:
         self.weights = [[n.weights for n in layer.neurons] for layer in net.layers]
         self.biases = [[n.bias for n in layer.neurons] for layer in net.layers]
         self.combined = loss.output_activation is not None  # dL/dz = a - t
+
+    def kept(self) -> tuple[list, list]:
+        """The weights and biases the network holds now."""
+        return ([[n.weights for n in layer.neurons] for layer in self.net.layers],
+                [[n.bias for n in layer.neurons] for layer in self.net.layers])
 
     def keep(self) -> None:
         """Write the current weights into the network."""

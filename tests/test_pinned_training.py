@@ -158,3 +158,34 @@ def test_cli_train_a_loss_not_finite_at_the_start_writes_the_network_unchanged(t
     assert err.endswith(f"the loss became non-finite in epoch 0: wrote {tmp_path / 'out.json'} "
                         "with the weights of epoch 0\n")
     assert load(tmp_path / "out.json") == Network.from_matrices([[[1e200]]], name="line")
+
+
+def test_fit_whose_last_steps_overflow_stops_exploding_not_silently():
+    """An epoch's loss is its rows' as they were met, before each step. When only the last
+    epoch's steps overflow, every epoch's loss is finite but the network's is not: that is
+    exploding too, said as such (never an infinite loss in silence); the last epoch's weights are
+    kept, as the weights of the epoch before a non-finite one always are."""
+    # one row: epoch 1's loss is the start's, (1e100)^2 / 2; its step moves w by 1 * 1e100 * 1e100
+    # to about -1e200, whose loss (1e300)^2 / 2 overflows
+    net = Network.from_matrices([[[1.0]]])
+    history = fit(net, [[1e100]], [[0.0]], lr=1.0, epochs=1)
+    assert [e.loss for e in history.epochs] == [0.5 * 1e100 ** 2] * 2
+    assert history.stopped == "exploding"
+    assert history.epochs[-1].warnings == [
+        "exploding: the loss after epoch 1 is inf (training stops; the weights of epoch 1 are kept)"]
+    assert net.layers[0].neurons[0].weights == [1.0 - 1e100 * 1e100]
+    assert history.final_loss == math.inf
+
+
+def test_cli_train_whose_last_steps_overflow_exits_1(tmp_path, capsys):
+    from scalarnet import files
+    from scalarnet.cli import main
+
+    files.save(Network.from_matrices([[[1.0]]]), str(tmp_path / "net.json"))
+    (tmp_path / "data.csv").write_text("x0,y0\n1e100,0\n")
+    code = main(["train", str(tmp_path / "net.json"), "--data", str(tmp_path / "data.csv"),
+                 "--target", "y0", "--lr", "1", "--epochs", "1", "-o", str(tmp_path / "out.json"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "the loss became non-finite after epoch 1" in err and "with the weights of epoch 1" in err
+    assert files.load(str(tmp_path / "out.json")).layers[0].neurons[0].weights == [1.0 - 1e100 * 1e100]
