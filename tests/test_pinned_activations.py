@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from scalarnet import Layer, Network, NetworkError, Neuron, get_activation
+from scalarnet import Layer, Network, NetworkError, Neuron, NumberError, get_activation
 
 relu = get_activation("relu")
 leaky = get_activation("leaky_relu")  # slope 0.01
@@ -121,3 +121,39 @@ def test_get_activation_refuses(call, message):
     with pytest.raises(NetworkError) as info:
         call()
     assert str(info.value) == message
+
+
+# --- leaky_relu's slope: a float's range exactly, how a refused slope is written, a Fraction meeting a Decimal
+
+_LARGEST_FLOAT = (2 - 2 ** -52) * 2 ** 1023    # sys.float_info.max, worked out: 2**1024 - 2**971
+
+
+@pytest.mark.parametrize("slope", [_LARGEST_FLOAT, -_LARGEST_FLOAT, 2 ** 1024 - 2 ** 971, 1e308,
+                                   Decimal(2 ** 1024 - 2 ** 971)], ids=repr)
+def test_leaky_slope_up_to_the_largest_float_is_taken(slope):
+    assert get_activation("leaky_relu", slope=slope).slope == slope
+
+
+@pytest.mark.parametrize("slope, shown", [
+    (2 ** 1024 - 2 ** 971 + 1, f"{str(2 ** 1024 - 2 ** 971 + 1)[:20]}... (309 characters)"),
+    # an out-of-range value is written whole up to 40 characters, else its first 20 and its length
+    (Decimal("1." + "2" * 22 + "E+400"), "Decimal('1." + "2" * 22 + "E+400')"),   # 40 characters
+    (Decimal("1." + "2" * 23 + "E+400"), "Decimal('1.222222222... (41 characters)"),
+], ids=["one-past-the-largest-float", "40-characters", "41-characters"])
+def test_leaky_slope_beyond_a_float_is_refused_and_written_short(slope, shown):
+    with pytest.raises(NumberError) as info:
+        get_activation("leaky_relu", slope=slope)
+    assert str(info.value) == ("leaky_relu slope: expected a finite number within a float's range "
+                               f"(about 1.8e308), got {shown}")
+
+
+def test_leaky_fraction_slope_meets_a_decimal():
+    # Python cannot multiply a Decimal by a Fraction, and a Fraction's repr is no Decimal: scalarnet's error
+    act = get_activation("leaky_relu", slope=Fraction(1, 2))
+    message = ("leaky_relu slope Fraction(1, 2) meets the Decimal Decimal('-1'): a Decimal computes only with "
+               "ints and Decimals; give the slope as a Decimal or a float")
+    for call in (act, act.derivative):
+        with pytest.raises(NumberError) as info:
+            call(Decimal(-1))
+        assert str(info.value) == message
+    assert act(Fraction(-1)) == Fraction(-1, 2)

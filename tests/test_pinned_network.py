@@ -1,10 +1,15 @@
 """Network behaviours mutation testing showed no test pinned (benchmarks/mutation.py network):
 the builders' layer and neuron names, the look-ups' messages, the input forms, the repr."""
 
+import io
+import os
+import sys
+from decimal import Decimal
+
 import numpy as np
 import pytest
 
-from scalarnet import InputError, Layer, Network, NetworkError, Neuron, load
+from scalarnet import Activation, InputError, Layer, Network, NetworkError, Neuron, load
 
 
 def _two_layers_with_n():
@@ -136,3 +141,71 @@ def test_trace_records_every_layer_and_neuron():
         ["node0_0", "node0_1"], ["node1_0", "node1_1"], ["output"]]
     assert [layer.z for layer in trace.layers] == [[26, -13], [-26, 26], [182]]
     assert [layer.a for layer in trace.layers] == [[26, 0], [0, 26], [182]]
+
+
+# --- the edges of the tutorial keys, the Decimal check at build time, forward_many's defaults -----
+
+@pytest.mark.parametrize("key, message", [
+    # nine digits is a node number still (then missing its node 0), ten is refused before int()
+    ("node123456789", "tutorial weights: hidden layer 0 node 0 is missing (found 123456789)"),
+    ("node1234567890", "tutorial weights: key 'node1234567890' has a node number of more than 9 digits"),
+    # a key of 40 characters is written whole, one of 41 by its first 24 characters and its length
+    ("node" + "1" * 36, f"tutorial weights: key 'node{'1' * 36}' has a node number of more than 9 digits"),
+    ("node" + "1" * 37, f"tutorial weights: key 'node{'1' * 20}'... (41 characters) has a node number of more "
+                        "than 9 digits"),
+], ids=["9-digits", "10-digits", "40-characters", "41-characters"])
+def test_tutorial_key_number_and_length_edges(key, message):
+    with pytest.raises(NetworkError) as info:
+        Network.from_tutorial_weights({key: [1], "output": [1]})
+    assert str(info.value).startswith(message)
+
+
+def test_a_decimal_bias_alone_meets_a_float_weight_when_built():
+    # the bias is the network's only Decimal: the clash is found when the network is built, not at
+    # the first multiply (where Python would raise a bare TypeError)
+    with pytest.raises(NetworkError) as info:
+        Network.from_matrices([[[0.5]]], [[Decimal("0.1")]])
+    assert str(info.value).startswith(
+        "network 'network': layer 'output', neuron 'output', bias is Decimal('0.1') but layer 'output', "
+        "neuron 'output', weight 0 is the float 0.5: Decimals compute only with ints and Decimals")
+
+
+_PIDS = []
+
+
+class _Recording(Activation):
+    """identity, noting the process that computes it"""
+
+    __slots__ = ()
+    name = "recording"
+
+    def __call__(self, z):
+        _PIDS.append(os.getpid())
+        return z
+
+
+def test_forward_many_computes_in_this_process_by_default():
+    # starting worker processes is asked for (workers=...), never the default
+    net = Network([Layer("h", [Neuron("a", [2])], _Recording())])
+    _PIDS.clear()
+    assert net.forward_many([[1], [2], [3]]) == [[2], [4], [6]]
+    assert _PIDS == [os.getpid()] * 3
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_forward_many_draws_a_progress_bar_only_when_asked(monkeypatch):
+    pytest.importorskip("tqdm")
+    import scalarnet.parallel
+
+    monkeypatch.setattr(scalarnet.parallel, "PROGRESS_DELAY", 0)  # the bar at once, not after 2 s
+    net = load("tutorial-deep")
+    for progress, drawn in [(False, False), (True, True)]:
+        terminal = _Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        kwargs = {"progress": True} if progress else {}
+        assert net.forward_many([[3, 5], [1, 1]], **kwargs) == [[182], [42]]
+        assert ("row" in terminal.getvalue()) is drawn, terminal.getvalue()

@@ -30,7 +30,7 @@ def test_is_finite(value, expected):
 
 
 @pytest.mark.parametrize("value, digits, text", [
-    (40, None, "40"), (np.int64(5), None, "5"), (1.0, None, "1.0"), (0.1 + 0.2, None, "0.30000000000000004"),
+    (40, None, "40"), (0, None, "0"), (-7, None, "-7"), (np.int64(5), None, "5"), (1.0, None, "1.0"), (0.1 + 0.2, None, "0.30000000000000004"),
     (0.1 + 0.2, 4, "0.3"), (2.0, 3, "2.0"), (123456.0, 3, "1.23e+05"), (1e20, None, "1e+20"),
     (1e20, 17, "1e+20"), (0.1, 17, "0.10000000000000001"), (0.7310585786300049, 4, "0.7311"),
     (math.nan, 3, "nan"), (-math.inf, None, "-inf"), (Fraction(-1, 2), None, "-1/2"),
@@ -64,3 +64,17 @@ def test_check_number_message():
     check_number(2.5, "here")
     with pytest.raises(NumberError, match=r"^here: expected a number, got True \(bool\)$"):
         check_number(True, "here")
+
+
+@pytest.mark.parametrize("value, text", [
+    # up to 50 digits in full, from 51 by the first and last four digits and the length, either sign
+    (10 ** 50 - 1, "9" * 50), (-(10 ** 50) + 1, "-" + "9" * 50),
+    (10 ** 50, "1000...0000 (51 digits)"), (-(10 ** 50), "-1000...0000 (51 digits)"),
+    # lengths where the leading digits' estimate lands on the head exactly, one above it, one below it
+    (10 ** 55, "1000...0000 (56 digits)"), (10 ** 55 - 1, "9999...9999 (55 digits)"),
+    (-(10 ** 55 - 1), "-9999...9999 (55 digits)"), (1234 * 10 ** 61, "1234...0000 (65 digits)"),
+    (3 * 10 ** 69 + 56789, "3000...6789 (70 digits)"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_fmt_of_ints_around_the_digit_limit(value, text):
+    assert fmt(value) == text
+    assert fmt(Fraction(value, 7)) == f"{text}/7"
