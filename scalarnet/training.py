@@ -192,7 +192,7 @@ def fit(net: Network, rows: Sequence, targets: Sequence, loss: str | Loss = "mse
     trainer.weights, trainer.biases = trainer.kept()
     history.final_loss = trainer.evaluate(xs, ts)
     last = history.epochs[-1]
-    if history.stopped is None and last.epoch > 0 and not is_finite(history.final_loss):
+    if history.stopped is None and not is_finite(history.final_loss):  # never after epoch 0 alone: finite
         # every epoch's loss was finite (each row's loss is met before its step), but the last
         # epoch's steps overflowed: the next epoch's loss would not be finite, so this is
         # exploding too, said as such, never an infinite loss in silence

@@ -189,3 +189,16 @@ def test_cli_train_whose_last_steps_overflow_exits_1(tmp_path, capsys):
     assert code == 1
     assert "the loss became non-finite after epoch 1" in err and "with the weights of epoch 1" in err
     assert files.load(str(tmp_path / "out.json")).layers[0].neurons[0].weights == [1.0 - 1e100 * 1e100]
+
+
+def test_fit_exploding_after_the_last_of_several_epochs_is_said_by_that_epoch():
+    # rows 1 and 2, target 0, lr 1e38: epoch 1 moves w from 1 to about 5e76 (finite losses all
+    # through epoch 2, each row's met before its step), and epoch 2's steps take it past 1e153,
+    # whose loss overflows
+    net = Network.from_matrices([[[1.0]]])
+    history = fit(net, [[1.0], [2.0]], [[0.0], [0.0]], lr=1e38, epochs=2)
+    assert [e.epoch for e in history.epochs] == [0, 1, 2]
+    assert all(math.isfinite(e.loss) for e in history.epochs)
+    assert history.stopped == "exploding" and history.final_loss == math.inf
+    assert [e.warnings for e in history.epochs] == [[], [], [
+        "exploding: the loss after epoch 2 is inf (training stops; the weights of epoch 2 are kept)"]]
