@@ -100,3 +100,81 @@ def test_breakpoint_in_a_softmax_layer_under_mse_stops_once_in_the_backward_pass
     stops = [dbg.continue_(), dbg.continue_(), dbg.continue_()]
     assert [(s.index, s.pass_, s.gradient) for s in stops[:2]] == [(0, "forward", None), (4, "backward", "dL/da")]
     assert stops[2] is None
+
+
+# --- long sums summarised with keep; the inputs' steps; gradients finished; softmax dL/dz ---------
+
+def _fan_in(n):
+    """n inputs -> one identity neuron (weights 1..n) -> an identity output of weight 2."""
+    return scalarnet.Network.from_matrices([[list(range(1, n + 1))], [[2]]], None, ["identity", "identity"])
+
+
+@pytest.mark.parametrize("n, summarised", [(6, False), (7, True)])
+def test_keep_summarises_dl_dw_past_three_times_keep(n, summarised):
+    # x = [1]*n: z = 1+...+n, output 2z, target 0: dL/dz = 2z at the output, node0_0's 2*2z
+    z = n * (n + 1) // 2
+    d = 2 * 2 * z
+    back = _backward(_fan_in(n), [1] * n, [0], "neuron", keep=2)
+    lines = back[1].arithmetic.splitlines()
+    assert lines[0] == f"node0_0: dL/da = 2*{2 * z} = {d}"
+    if summarised:
+        assert lines[2] == (f"         dL/dw = [1*{d}, 1*{d}, ({n - 4} more), 1*{d}, 1*{d}] = "
+                            f"[{d}, {d}, ({n - 4} more), {d}, {d}]")
+    else:
+        assert lines[2] == f"         dL/dw = [{', '.join([f'1*{d}'] * n)}] = [{', '.join([str(d)] * n)}]"
+    assert all(line.startswith(" " * len("node0_0: ") + "dL/d") for line in lines[1:])
+
+
+def _fan_out(n):
+    """One input -> n identity neurons (weights 1..n) -> an identity output summing them."""
+    return scalarnet.Network.from_matrices([[[w] for w in range(1, n + 1)], [[1] * n]], None,
+                                           ["identity", "identity"])
+
+
+@pytest.mark.parametrize("n, summarised", [(6, False), (7, True)])
+def test_keep_summarises_dl_dx_past_three_times_keep(n, summarised):
+    # x = [1]: output z = 1+...+n, target 0, so every neuron's dL/dz is z, and dL/dx0 = (1+...+n)*z
+    z = n * (n + 1) // 2
+    back = _backward(_fan_out(n), [1], [0], "neuron", keep=2)
+    terms = [f"{w}*{z}" for w in range(1, n + 1)]
+    if summarised:
+        middle = sum(w * z for w in range(3, n - 1))
+        terms = terms[:2] + [f"({n - 4} more terms: {middle})"] + terms[-2:]
+    assert back[-1].arithmetic == f"dL/dx0 = {' + '.join(terms)} = {z * z}"
+
+
+TWO = scalarnet.Network.from_matrices([[[1, 2], [3, 4]], [[1, 1]]], None, ["identity", "identity"])
+# x = [1, 1], target 0: z = [3, 7], output 10, every dL/dz 10; dL/dx0 = 1*10 + 3*10 = 40, dL/dx1 = 60
+
+
+@pytest.mark.parametrize("granularity", ["op", "neuron", "layer"])
+def test_gradients_done_at_the_end_hold_every_neuron_and_each_inputs_dl_dx(granularity):
+    back = _backward(TWO, [1, 1], [0], granularity)
+    done = back[-1].gradients_done()
+    assert [path for path, _ in done] == ["output.output", "hidden1.node0_0", "hidden1.node0_1", "x0", "x1"]
+    assert done[-2:] == [("x0", 40), ("x1", 60)]
+    inputs = [s for s in back if s.path in ("x0", "x1", "inputs") or s.neuron in ("x0", "x1")]
+    assert inputs and all(s.layer_index == -1 for s in inputs)
+
+
+def test_neuron_steps_record_each_neuron_as_finished():
+    back = _backward(TWO, [1, 1], [0], "neuron")
+    assert [[path for path, _ in s.gradients_done()] for s in back[:3]] == [
+        ["output.output"], ["output.output", "hidden1.node0_0"],
+        ["output.output", "hidden1.node0_0", "hidden1.node0_1"]]
+
+
+def test_softmax_dl_dz_step_reads_a_dl_da_and_s():
+    import math
+
+    net = scalarnet.Network.from_matrices([[[1.0], [2.0]]], None, ["softmax"])
+    back = _backward(net, [1.0], [0, 1])
+    a0 = math.exp(1.0) / (math.exp(1.0) + math.exp(2.0))
+    a1 = 1 - a0
+    da = [a0 - 0, a1 - 1]
+    s = a0 * da[0] + a1 * da[1]
+    got = back[2].operands
+    assert (back[2].neuron, back[2].gradient) == ("output_0", "dL/dz")
+    assert len(got) == 3
+    for g, want in zip(got, (a0, da[0], s)):
+        assert g == pytest.approx(want, rel=1e-12)
