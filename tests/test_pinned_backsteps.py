@@ -178,3 +178,23 @@ def test_softmax_dl_dz_step_reads_a_dl_da_and_s():
     assert len(got) == 3
     for g, want in zip(got, (a0, da[0], s)):
         assert g == pytest.approx(want, rel=1e-12)
+
+
+def test_order_softmax_layers_take_every_dl_da_first_unless_combined_with_cross_entropy():
+    # the rule (backsteps): a layer whose activation is not elementwise (softmax) needs every dL/da
+    # of the layer before any dL/dz; softmax with cross-entropy at the output is combined (dL/dz =
+    # a - t), so its neurons go one by one, as elementwise layers' always do
+    per_neuron = ["dL/da", "dL/dz", "dL/dw", "dL/dw", "dL/dbias"]
+    net = scalarnet.Network.from_matrices([[[1.0], [2.0]], [[1.0, 0.5], [0.5, 1.0]]], None,
+                                          ["softmax", "softmax"])
+    back = _backward(net, [1.0], [0, 1], loss="cross_entropy")
+    assert [(s.neuron, s.gradient) for s in back] == (
+        [("output_0", g) for g in per_neuron] + [("output_1", g) for g in per_neuron]
+        + [("node0_0", "dL/da")] * 2 + [("node0_1", "dL/da")] * 2
+        + [("node0_0", g) for g in ("dL/dz", "dL/dw", "dL/dbias")]
+        + [("node0_1", g) for g in ("dL/dz", "dL/dw", "dL/dbias")] + [("x0", "dL/dx")] * 2)
+    identity = scalarnet.Network.from_matrices([[[1], [2]]], None, ["identity"])
+    back = _backward(identity, [1], [0, 1])
+    assert [(s.neuron, s.gradient) for s in back[:8]] == (
+        [("output_0", g) for g in ("dL/da", "dL/dz", "dL/dw", "dL/dbias")]
+        + [("output_1", g) for g in ("dL/da", "dL/dz", "dL/dw", "dL/dbias")])
