@@ -217,8 +217,7 @@ class _Trainer:
         self.acts = [layer.activation for layer in net.layers]
         self.applies = [act.apply for act in self.acts]
         self.relu = [k for k, act in enumerate(self.acts) if act.name == "relu"]
-        self.weights = [[n.weights for n in layer.neurons] for layer in net.layers]
-        self.biases = [[n.bias for n in layer.neurons] for layer in net.layers]
+        self.weights, self.biases = self.kept()
         self.combined = loss.output_activation is not None  # dL/dz = a - t
 
     def kept(self) -> tuple[list, list]:
